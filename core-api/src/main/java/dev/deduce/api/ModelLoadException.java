@@ -1,0 +1,25 @@
+package dev.deduce.api;
+
+import java.nio.file.Path;
+
+/** A model file or folder could not be loaded; the message names it. */
+public class ModelLoadException extends DeduceException {
+
+  private final transient Path path;
+
+  /** Loading {@code path} failed for the reason in {@code message}. */
+  public ModelLoadException(Path path, String message) {
+    this(path, message, null);
+  }
+
+  /** Loading {@code path} failed for the reason in {@code message}, caused by {@code cause}. */
+  public ModelLoadException(Path path, String message, Throwable cause) {
+    super(ErrorKind.MODEL_LOAD, "cannot load model " + path + ": " + message, cause);
+    this.path = path;
+  }
+
+  /** The file or folder that failed to load. */
+  public Path path() {
+    return path;
+  }
+}

@@ -1,0 +1,82 @@
+package dev.deduce.api;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Per-request options: how long the caller will wait, and an idempotency key.
+ *
+ * <p>Immutable; build with {@link #builder()}. An unset timeout takes the model's configured default deadline.
+ */
+public final class RequestOptions {
+
+  private static final RequestOptions DEFAULTS = new Builder().build();
+
+  private final Duration timeout;
+  private final String idempotencyKey;
+
+  private RequestOptions(Builder b) {
+    this.timeout = b.timeout;
+    this.idempotencyKey = b.idempotencyKey;
+  }
+
+  /** No timeout override and no idempotency key. */
+  public static RequestOptions defaults() {
+    return DEFAULTS;
+  }
+
+  /** A builder starting from the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The time from submission after which the request fails with {@link DeadlineExceededException}. */
+  public Optional<Duration> timeout() {
+    return Optional.ofNullable(timeout);
+  }
+
+  /** A caller-chosen key: resubmitting with the same key returns the first request's result. */
+  public Optional<String> idempotencyKey() {
+    return Optional.ofNullable(idempotencyKey);
+  }
+
+  @Override
+  public String toString() {
+    return "RequestOptions{timeout=" + timeout + ", idempotencyKey=" + idempotencyKey + "}";
+  }
+
+  /** Builds {@link RequestOptions}; values are checked as they are set. */
+  public static final class Builder {
+    private Duration timeout;
+    private String idempotencyKey;
+
+    private Builder() {}
+
+    /** Fail the request if it has not completed within {@code timeout} of submission; must be positive. */
+    public Builder timeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout must not be null");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout is " + timeout + "; expected a positive duration");
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** A non-blank key of at most 256 characters identifying this logical request. */
+    public Builder idempotencyKey(String key) {
+      Objects.requireNonNull(key, "idempotency key must not be null");
+      if (key.isBlank() || key.length() > 256) {
+        throw new IllegalArgumentException("idempotency key has length " + key.length()
+            + "; expected 1 to 256 non-blank characters");
+      }
+      this.idempotencyKey = key;
+      return this;
+    }
+
+    /** The options. */
+    public RequestOptions build() {
+      return new RequestOptions(this);
+    }
+  }
+}
