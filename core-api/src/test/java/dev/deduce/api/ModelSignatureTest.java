@@ -1,0 +1,73 @@
+package dev.deduce.api;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ModelSignatureTest {
+
+  private final ModelSignature sig = new ModelSignature(
+      List.of(TensorSpec.of("x", DataType.FLOAT32, -1, 4), TensorSpec.of("ids", DataType.INT64, -1)),
+      List.of(TensorSpec.of("y", DataType.FLOAT32, -1, 2)), true);
+
+  private NamedTensors good(int rows) {
+    return NamedTensors.of("x", Tensor.ofFloats(new float[rows * 4], rows, 4),
+        "ids", Tensor.ofLongs(new long[rows], rows));
+  }
+
+  @Test
+  void acceptsMatchingInputsOfAnyBatchSize() {
+    assertThatCode(() -> sig.validate(good(1), 1000)).doesNotThrowAnyException();
+    assertThatCode(() -> sig.validate(good(50), 1000)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void rejectsUnknownAndMissingNames() {
+    NamedTensors extra = NamedTensors.builder().put("x", good(1).get("x")).put("ids", good(1).get("ids"))
+        .put("z", Tensor.scalar(1)).build();
+    assertThatThrownBy(() -> sig.validate(extra, 1000)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("unknown input 'z'; expected inputs [x, ids]");
+    assertThatThrownBy(() -> sig.validate(NamedTensors.of("x", good(1).get("x")), 1000))
+        .hasMessageContaining("missing input 'ids'");
+  }
+
+  @Test
+  void rejectsWrongDtypeRankAndFixedDimension() {
+    assertThatThrownBy(() -> sig.validate(NamedTensors.of("x", Tensor.ofInts(new int[4], 1, 4),
+        "ids", Tensor.ofLongs(new long[1], 1)), 1000))
+        .hasMessageContaining("input 'x' is INT32; expected FLOAT32");
+    assertThatThrownBy(() -> sig.validate(NamedTensors.of("x", Tensor.ofFloats(new float[4], 4),
+        "ids", Tensor.ofLongs(new long[1], 1)), 1000))
+        .hasMessageContaining("has rank 1").hasMessageContaining("expected rank 2");
+    assertThatThrownBy(() -> sig.validate(NamedTensors.of("x", Tensor.ofFloats(new float[5], 1, 5),
+        "ids", Tensor.ofLongs(new long[1], 1)), 1000))
+        .hasMessageContaining("has shape [1, 5]; expected [-1, 4]");
+  }
+
+  @Test
+  void rejectsInputsWithDifferentBatchSizes() {
+    assertThatThrownBy(() -> sig.validate(NamedTensors.of("x", Tensor.ofFloats(new float[8], 2, 4),
+        "ids", Tensor.ofLongs(new long[3], 3)), 1000))
+        .hasMessageContaining("expected every input to have the same batch size");
+  }
+
+  @Test
+  void rejectsOversizeRequests() {
+    assertThatThrownBy(() -> sig.validate(good(100), 100))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("500 elements; expected at most 100");
+  }
+
+  @Test
+  void rejectsInconsistentSignatures() {
+    assertThatThrownBy(() -> new ModelSignature(List.of(), List.of(TensorSpec.of("y", DataType.BOOL, 1)), false))
+        .hasMessageContaining("at least one input");
+    assertThatThrownBy(() -> new ModelSignature(List.of(TensorSpec.of("s", DataType.FLOAT32)),
+        List.of(TensorSpec.of("y", DataType.FLOAT32, -1)), true))
+        .hasMessageContaining("'s' is rank 0, so the model cannot be batched");
+    assertThatThrownBy(() -> TensorSpec.of("x", DataType.FLOAT32, -2))
+        .hasMessageContaining("expected 0 or more, or -1 for dynamic");
+  }
+}

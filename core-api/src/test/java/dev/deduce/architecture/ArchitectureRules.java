@@ -1,0 +1,49 @@
+package dev.deduce.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.lang.ArchRule;
+
+/** The layering rules of DESIGN.md, in one place so every module's build can check them. */
+public final class ArchitectureRules {
+
+  private ArchitectureRules() {}
+
+  /** The embedding API depends on the JDK only. */
+  public static final ArchRule API_USES_JDK_ONLY = noClasses().that().resideInAPackage("dev.deduce.api..")
+      .should().dependOnClassesThat().resideOutsideOfPackages("dev.deduce.api..", "java..")
+      .as("dev.deduce.api depends on the JDK only");
+
+  /** The SPI depends on the JDK and the embedding API only. */
+  public static final ArchRule SPI_USES_JDK_AND_API_ONLY = noClasses().that().resideInAPackage("dev.deduce.spi..")
+      .should().dependOnClassesThat()
+      .resideOutsideOfPackages("dev.deduce.spi..", "dev.deduce.api..", "java..")
+      .as("dev.deduce.spi depends on the JDK and dev.deduce.api only");
+
+  /** The reference engine is an ordinary engine: JDK, API and SPI only. */
+  public static final ArchRule REFERENCE_USES_API_AND_SPI_ONLY = noClasses().that()
+      .resideInAPackage("dev.deduce.reference..").should().dependOnClassesThat()
+      .resideOutsideOfPackages("dev.deduce.reference..", "dev.deduce.spi..", "dev.deduce.api..", "java..")
+      .as("dev.deduce.reference depends on the JDK, dev.deduce.api and dev.deduce.spi only");
+
+  /** The runtime never reaches up into the plugin host or the injection layer. */
+  public static final ArchRule RUNTIME_IGNORES_PLUGIN_AND_INJECT = noClasses().that()
+      .resideInAPackage("dev.deduce.runtime..").should().dependOnClassesThat()
+      .resideInAnyPackage("dev.deduce.plugin..", "dev.deduce.inject..")
+      .allowEmptyShould(true)
+      .as("dev.deduce.runtime never depends on dev.deduce.plugin or dev.deduce.inject");
+
+  /** The plugin host never reaches up into the injection layer. */
+  public static final ArchRule PLUGIN_IGNORES_INJECT = noClasses().that()
+      .resideInAPackage("dev.deduce.plugin..").should().dependOnClassesThat()
+      .resideInAnyPackage("dev.deduce.inject..")
+      .allowEmptyShould(true)
+      .as("dev.deduce.plugin never depends on dev.deduce.inject");
+
+  /** No engine or store module depends on another engine or store module. */
+  public static final ArchRule PLUGINS_ARE_INDEPENDENT = slices().matching("dev.deduce.(engine|store).(*)..")
+      .should().notDependOnEachOther()
+      .allowEmptyShould(true)
+      .as("no engine or store module depends on another engine or store module");
+}

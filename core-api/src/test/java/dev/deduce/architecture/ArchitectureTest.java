@@ -1,0 +1,53 @@
+package dev.deduce.architecture;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.Test;
+
+/** Checks core-api's own classes, and proves each rule fails on a class that breaks it. */
+@AnalyzeClasses(packages = "dev.deduce", importOptions = ImportOption.DoNotIncludeTests.class)
+class ArchitectureTest {
+
+  @ArchTest static final ArchRule api = ArchitectureRules.API_USES_JDK_ONLY;
+  @ArchTest static final ArchRule spi = ArchitectureRules.SPI_USES_JDK_AND_API_ONLY;
+  @ArchTest static final ArchRule reference = ArchitectureRules.REFERENCE_USES_API_AND_SPI_ONLY;
+  @ArchTest static final ArchRule runtime = ArchitectureRules.RUNTIME_IGNORES_PLUGIN_AND_INJECT;
+  @ArchTest static final ArchRule plugin = ArchitectureRules.PLUGIN_IGNORES_INJECT;
+  @ArchTest static final ArchRule plugins = ArchitectureRules.PLUGINS_ARE_INDEPENDENT;
+
+  private static JavaClasses violations() {
+    return new ClassFileImporter().importPackages("dev.deduce.api.archviolation", "dev.deduce.spi.archviolation",
+        "dev.deduce.runtime.archviolation", "dev.deduce.plugin.archviolation", "dev.deduce.engine.x.archviolation",
+        "dev.deduce.store.y.archviolation");
+  }
+
+  @Test
+  void apiRuleFailsOnAnApiClassUsingALibrary() {
+    assertThatThrownBy(() -> ArchitectureRules.API_USES_JDK_ONLY.check(violations()))
+        .hasMessageContaining("ApiClassUsingArchUnit");
+  }
+
+  @Test
+  void spiRuleFailsOnAnSpiClassUsingTheRuntime() {
+    assertThatThrownBy(() -> ArchitectureRules.SPI_USES_JDK_AND_API_ONLY.check(violations()))
+        .hasMessageContaining("SpiClassUsingRuntime");
+  }
+
+  @Test
+  void runtimeRuleFailsOnARuntimeClassUsingThePluginHost() {
+    assertThatThrownBy(() -> ArchitectureRules.RUNTIME_IGNORES_PLUGIN_AND_INJECT.check(violations()))
+        .hasMessageContaining("RuntimeClassUsingPluginHost");
+  }
+
+  @Test
+  void pluginIndependenceRuleFailsOnAnEngineUsingAStore() {
+    assertThatThrownBy(() -> ArchitectureRules.PLUGINS_ARE_INDEPENDENT.check(violations()))
+        .hasMessageContaining("EngineUsingStore");
+  }
+}
