@@ -31,7 +31,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import org.pf4j.PluginRuntimeException;
 import org.pf4j.PluginState;
 import org.pf4j.PluginWrapper;
 import org.pf4j.util.Unzip;
@@ -344,7 +343,7 @@ public final class PluginHost implements AutoCloseable {
         }
         provider = providers.next();
       } catch (ServiceConfigurationError e) {
-        report(CLASSPATH, Reason.CLASSPATH_FAILED, "a " + type.getSimpleName() + " listed in META-INF/services "
+        report(CLASSPATH, Reason.CLASSPATH_FAILED, "a provider of " + type.getSimpleName() + " listed in META-INF/services "
             + "cannot be loaded: " + describe(e), e);
         continue;
       }

@@ -29,6 +29,8 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +109,9 @@ class PluginHostTest {
       store.append(List.of(request));
       assertThat(store.pending()).containsExactly(request);
       assertThat(store.get("r1")).isPresent();
+      ClassLoader caller = Thread.currentThread().getContextClassLoader();
+      assertThatThrownBy(() -> store.query("select 1", Map.of())).isInstanceOf(UnsupportedOperationException.class);
+      assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(caller);
     }
   }
 
@@ -168,6 +173,27 @@ class PluginHostTest {
       assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("graph-engine.jar",
           "memory-store.zip");
     }
+  }
+
+  @Test
+  void zipWhoseEntriesEscapeTheFolderIsRefused() throws IOException {
+    goodPlugins();
+    Path evil = plugins.resolve("evil.zip");
+    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(evil))) {
+      zip.putNextEntry(new ZipEntry("classes/META-INF/MANIFEST.MF"));
+      zip.write("Manifest-Version: 1.0\nPlugin-Id: evil\nPlugin-Version: 1.0.0\n\n".getBytes(StandardCharsets.UTF_8));
+      zip.putNextEntry(new ZipEntry("../../../escaped.txt"));
+      zip.write("outside".getBytes(StandardCharsets.UTF_8));
+    }
+    start();
+
+    assertThat(host.problems()).singleElement().satisfies(p -> {
+      assertThat(p.source()).isEqualTo(evil.toString());
+      assertThat(p.reason()).isEqualTo(Reason.CORRUPT);
+      assertThat(p.message()).contains("cannot be unpacked").contains("escaped.txt");
+    });
+    assertThat(Path.of(System.getProperty("java.io.tmpdir")).resolve("escaped.txt")).doesNotExist();
+    assertGoodPluginsWork();
   }
 
   @Test
