@@ -163,7 +163,10 @@ public final class PluginHost implements AutoCloseable {
     return fresh.get().info();
   }
 
-  /** Stops and unloads every plugin and deletes the host's private copies; idempotent. */
+  /**
+   * Stops and unloads every plugin and deletes the host's private copies; idempotent. Native libraries that pinned
+   * plugins loaded stay in the JVM, so a later host in the same JVM must not load those plugins again.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
