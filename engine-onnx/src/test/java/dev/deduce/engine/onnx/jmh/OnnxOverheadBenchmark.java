@@ -23,19 +23,24 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * The ONNX engine's overhead over raw ONNX Runtime on mlp-large, batch 1, one caller: both sessions use the same
- * options (ONNX Runtime defaults), and both paths read the output back into Java memory.
+ * The ONNX engine's overhead over raw ONNX Runtime on mlp-large, batch 1, one caller. Both sessions get the same
+ * options, one intra-op thread by default: on a shared machine ONNX Runtime's spinning thread pool swamps the few
+ * microseconds being measured. Both paths read the output back into Java memory.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class OnnxOverheadBenchmark {
+
+  @Param({"1"})
+  int intraOpThreads;
 
   private Path folder;
   private OrtSession raw;
@@ -49,8 +54,12 @@ public class OnnxOverheadBenchmark {
     folder = Files.createTempDirectory("deduce-jmh");
     Path file = new OnnxWriter().write(kit.graph(), folder);
     inputs = kit.inputs(1);
-    deduce = new OnnxEngine().load(ModelSource.of(kit.name(), "1", file, OnnxEngine.FORMAT));
-    raw = OrtEnvironment.getEnvironment().createSession(file.toString(), new OrtSession.SessionOptions());
+    deduce = new OnnxEngine().load(new ModelSource(kit.name(), "1", file, OnnxEngine.FORMAT,
+        Map.of("intraOpThreads", Integer.toString(intraOpThreads))));
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setIntraOpNumThreads(intraOpThreads);
+      raw = OrtEnvironment.getEnvironment().createSession(file.toString(), options);
+    }
     rawInput = ByteBuffer.allocateDirect(256 * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
     rawInput.put(inputs.get("x").toFloatArray()).rewind();
   }
