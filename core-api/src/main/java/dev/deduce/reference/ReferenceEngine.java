@@ -53,7 +53,8 @@ public final class ReferenceEngine implements InferenceEngine {
       if (Files.size(source.path()) == 0) {
         throw new ModelLoadException(source.path(), "file is empty; expected a deduce-graph model");
       }
-      return new Loaded(ReferenceGraph.read(source.path()));
+      long maxElements = source.maxElements();
+      return new Loaded(ReferenceGraph.read(source.path()), maxElements);
     } catch (NoSuchFileException e) {
       throw new ModelLoadException(source.path(), "file does not exist", e);
     } catch (IOException e) {
@@ -63,15 +64,17 @@ public final class ReferenceEngine implements InferenceEngine {
 
   /** Wraps a graph as a model; wrapping an in-memory graph lets tests skip the file. */
   public static LoadedModel wrap(ReferenceGraph graph) {
-    return new Loaded(graph);
+    return new Loaded(graph, ModelSource.DEFAULT_MAX_ELEMENTS);
   }
 
   private static final class Loaded implements LoadedModel {
     private final ReferenceGraph graph;
+    private final long maxElements;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Loaded(ReferenceGraph graph) {
+    Loaded(ReferenceGraph graph, long maxElements) {
       this.graph = graph;
+      this.maxElements = maxElements;
     }
 
     @Override
@@ -84,6 +87,7 @@ public final class ReferenceEngine implements InferenceEngine {
       if (closed.get()) {
         throw new EngineException("model '" + graph.name() + "' is closed; expected an open model");
       }
+      graph.signature().validate(inputs, maxElements);
       return graph.evaluate(inputs);
     }
 

@@ -1,5 +1,6 @@
 package dev.deduce.spi;
 
+import dev.deduce.api.ModelLoadException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -14,6 +15,11 @@ import java.util.Objects;
  * @param options engine options from the model config, e.g. {@code intraOpThreads}
  */
 public record ModelSource(String name, String version, Path path, String format, Map<String, String> options) {
+
+  /** Option key: the most elements one run may take, summed over its inputs. */
+  public static final String MAX_ELEMENTS = "maxElements";
+  /** The {@link #MAX_ELEMENTS} an engine applies when the option is unset: 64 Mi elements. */
+  public static final long DEFAULT_MAX_ELEMENTS = 64L << 20;
 
   /** Rejects nulls and copies the options. */
   public ModelSource {
@@ -32,5 +38,36 @@ public record ModelSource(String name, String version, Path path, String format,
   /** The option {@code key}, or {@code fallback} when it is unset. */
   public String option(String key, String fallback) {
     return options.getOrDefault(key, fallback);
+  }
+
+  /**
+   * The {@link #MAX_ELEMENTS} option, or {@link #DEFAULT_MAX_ELEMENTS} when unset.
+   *
+   * @throws ModelLoadException naming the model file when the option is not a positive whole number
+   */
+  public long maxElements() {
+    return longOption(MAX_ELEMENTS, DEFAULT_MAX_ELEMENTS, 1, Long.MAX_VALUE);
+  }
+
+  /**
+   * The option {@code key} as a whole number in {@code [min, max]}, or {@code fallback} when unset.
+   *
+   * @throws ModelLoadException naming the model file when the option is not a whole number in range
+   */
+  public long longOption(String key, long fallback, long min, long max) {
+    String raw = options.get(key);
+    if (raw == null) {
+      return fallback;
+    }
+    try {
+      long v = Long.parseLong(raw.trim());
+      if (v >= min && v <= max) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // reported below with the expected range
+    }
+    throw new ModelLoadException(path, "option " + key + " is '" + raw + "'; expected a whole number from " + min
+        + " to " + max);
   }
 }

@@ -1,0 +1,164 @@
+package dev.deduce.engine.onnx;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.deduce.api.DataType;
+import dev.deduce.api.EngineException;
+import dev.deduce.api.ModelLoadException;
+import dev.deduce.api.ModelSignature;
+import dev.deduce.api.NamedTensors;
+import dev.deduce.api.TensorSpec;
+import dev.deduce.spi.LoadedModel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One ONNX Runtime session; runs may overlap, close waits for them. */
+final class OnnxModel implements LoadedModel {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
+
+  private final String name;
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final ModelSignature signature;
+  private final long maxElements;
+  // Read lock per run, write lock to close: a session must not be freed under a running call.
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private boolean closed;
+
+  private OnnxModel(String name, OrtEnvironment env, OrtSession session, ModelSignature signature, long maxElements) {
+    this.name = name;
+    this.env = env;
+    this.session = session;
+    this.signature = signature;
+    this.maxElements = maxElements;
+  }
+
+  /** Wraps {@code session}, reading its signature; closes the session when the signature cannot be carried. */
+  static OnnxModel open(String name, Path path, OrtEnvironment env, OrtSession session, long maxElements) {
+    try {
+      return new OnnxModel(name, env, session, signature(name, path, session), maxElements);
+    } catch (RuntimeException | OrtException e) {
+      closeQuietly(session);
+      if (e instanceof ModelLoadException) {
+        throw (ModelLoadException) e;
+      }
+      throw new ModelLoadException(path, "cannot read the model's inputs and outputs (" + e.getMessage() + ")", e);
+    }
+  }
+
+  @Override
+  public ModelSignature signature() {
+    return signature;
+  }
+
+  @Override
+  public NamedTensors run(NamedTensors inputs) {
+    lock.readLock().lock();
+    try {
+      if (closed) {
+        throw new EngineException("model '" + name + "' is closed; expected an open model");
+      }
+      signature.validate(inputs, maxElements);
+      return runOpen(inputs);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private NamedTensors runOpen(NamedTensors inputs) {
+    Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+    try {
+      for (TensorSpec spec : signature.inputs()) {
+        feeds.put(spec.name(), OrtTensors.toOrt(env, inputs.get(spec.name())));
+      }
+      try (OrtSession.Result result = session.run(feeds)) {
+        NamedTensors.Builder out = NamedTensors.builder();
+        for (TensorSpec spec : signature.outputs()) {
+          OnnxValue value = result.get(spec.name()).orElseThrow(() -> new EngineException("model '" + name
+              + "' returned no output '" + spec.name() + "'; expected every output of its signature"));
+          out.put(spec.name(), OrtTensors.fromOrt((OnnxTensor) value, spec.dtype()));
+        }
+        return out.build();
+      }
+    } catch (OrtException e) {
+      throw Failures.run(name, e);
+    } finally {
+      feeds.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (!closed) {
+        closed = true;
+        closeQuietly(session);
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private static ModelSignature signature(String name, Path path, OrtSession session) throws OrtException {
+    List<TensorSpec> inputs = specs(path, "input", session.getInputInfo());
+    List<TensorSpec> outputs = specs(path, "output", session.getOutputInfo());
+    List<String> fixed = new ArrayList<>();
+    for (TensorSpec s : concat(inputs, outputs)) {
+      if (s.rank() == 0 || s.shape()[0] != -1) {
+        fixed.add(s.toString());
+      }
+    }
+    if (!fixed.isEmpty()) {
+      LOG.info("model '{}' ({}) has no dynamic dimension 0 in {}; batching is off for it", name, path, fixed);
+    }
+    return new ModelSignature(inputs, outputs, fixed.isEmpty());
+  }
+
+  private static List<TensorSpec> specs(Path path, String what, Map<String, NodeInfo> infos) {
+    List<TensorSpec> specs = new ArrayList<>();
+    for (NodeInfo node : infos.values()) {
+      if (!(node.getInfo() instanceof TensorInfo)) {
+        throw new ModelLoadException(path, what + " '" + node.getName() + "' is " + node.getInfo()
+            + "; expected a tensor (sequences and maps are not carried)");
+      }
+      TensorInfo info = (TensorInfo) node.getInfo();
+      DataType dtype = OrtTensors.dtype(info.onnxType).orElseThrow(() -> new ModelLoadException(path, what + " '"
+          + node.getName() + "' has element type " + info.onnxType + "; expected one of "
+          + Arrays.toString(DataType.values())));
+      long[] shape = info.getShape();
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = shape[i] < 0 ? -1 : shape[i];
+      }
+      specs.add(TensorSpec.of(node.getName(), dtype, shape));
+    }
+    return specs;
+  }
+
+  private static List<TensorSpec> concat(List<TensorSpec> a, List<TensorSpec> b) {
+    List<TensorSpec> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  private static void closeQuietly(OrtSession session) {
+    try {
+      session.close();
+    } catch (OrtException e) {
+      LOG.warn("closing an ONNX Runtime session failed; its memory may stay allocated: {}", e.getMessage());
+    }
+  }
+}

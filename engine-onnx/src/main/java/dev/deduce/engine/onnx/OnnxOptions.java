@@ -1,0 +1,114 @@
+package dev.deduce.engine.onnx;
+
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession.SessionOptions;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import dev.deduce.api.ModelLoadException;
+import dev.deduce.spi.ModelSource;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The per-model options of the ONNX engine, parsed and checked once at load. */
+final class OnnxOptions {
+
+  static final String INTRA_OP_THREADS = "intraOpThreads";
+  static final String INTER_OP_THREADS = "interOpThreads";
+  static final String OPTIMIZATION = "optimization";
+  static final String EXECUTION_PROVIDER = "executionProvider";
+  static final Set<String> KEYS = Set.of(INTRA_OP_THREADS, INTER_OP_THREADS, OPTIMIZATION, EXECUTION_PROVIDER,
+      ModelSource.MAX_ELEMENTS);
+
+  private static final Logger LOG = LoggerFactory.getLogger(OnnxOptions.class);
+  private static final AtomicBoolean CPU_FALLBACK_LOGGED = new AtomicBoolean();
+  private static final Map<String, OptLevel> LEVELS = Map.of("none", OptLevel.NO_OPT, "basic", OptLevel.BASIC_OPT,
+      "extended", OptLevel.EXTENDED_OPT, "all", OptLevel.ALL_OPT);
+
+  enum Provider { AUTO, CPU, CUDA }
+
+  final int intraOpThreads;
+  final int interOpThreads;
+  final OptLevel optimization;
+  final Provider provider;
+  final long maxElements;
+  private final Path path;
+
+  private OnnxOptions(ModelSource source) {
+    path = source.path();
+    for (String key : source.options().keySet()) {
+      if (!KEYS.contains(key)) {
+        throw new ModelLoadException(path, "unknown option '" + key + "'; expected one of " + new TreeSet<>(KEYS));
+      }
+    }
+    // 0 keeps ONNX Runtime's own choice (one thread per physical core).
+    intraOpThreads = (int) source.longOption(INTRA_OP_THREADS, 0, 0, 1024);
+    interOpThreads = (int) source.longOption(INTER_OP_THREADS, 0, 0, 1024);
+    String level = source.option(OPTIMIZATION, "all").trim().toLowerCase(Locale.ROOT);
+    optimization = LEVELS.get(level);
+    if (optimization == null) {
+      throw new ModelLoadException(path, "option " + OPTIMIZATION + " is '" + source.option(OPTIMIZATION, "")
+          + "'; expected none, basic, extended or all");
+    }
+    String ep = source.option(EXECUTION_PROVIDER, "auto").trim().toUpperCase(Locale.ROOT);
+    try {
+      provider = Provider.valueOf(ep);
+    } catch (IllegalArgumentException e) {
+      throw new ModelLoadException(path, "option " + EXECUTION_PROVIDER + " is '"
+          + source.option(EXECUTION_PROVIDER, "") + "'; expected auto, cpu or cuda", e);
+    }
+    maxElements = source.maxElements();
+  }
+
+  static OnnxOptions of(ModelSource source) {
+    return new OnnxOptions(source);
+  }
+
+  private void addCuda(SessionOptions options) throws OrtException {
+    try {
+      options.addCUDA();
+    } catch (OrtException e) {
+      if (provider == Provider.CUDA) {
+        throw e;
+      }
+      // auto: a CUDA build without a usable GPU still serves on CPU
+      LOG.info("CUDA provider is present but unusable ({}); model {} runs on CPU", e.getMessage(), path);
+    }
+  }
+
+  /** Session options for these settings; the caller closes them once the session exists. */
+  SessionOptions sessionOptions(Set<OrtProvider> available) {
+    boolean cuda = available.contains(OrtProvider.CUDA);
+    if (provider == Provider.CUDA && !cuda) {
+      throw new ModelLoadException(path, "option " + EXECUTION_PROVIDER + " is cuda, but this ONNX Runtime has no"
+          + " CUDA provider (it has " + available + "); expected the GPU build of ONNX Runtime on the class path,"
+          + " or executionProvider auto or cpu");
+    }
+    if (provider == Provider.AUTO && !cuda && CPU_FALLBACK_LOGGED.compareAndSet(false, true)) {
+      LOG.info("ONNX Runtime has no CUDA provider here (it has {}); models with executionProvider=auto run on CPU",
+          available);
+    }
+    SessionOptions options = new SessionOptions();
+    try {
+      options.setOptimizationLevel(optimization);
+      if (intraOpThreads > 0) {
+        options.setIntraOpNumThreads(intraOpThreads);
+      }
+      if (interOpThreads > 0) {
+        options.setInterOpNumThreads(interOpThreads);
+      }
+      if (provider != Provider.CPU && cuda) {
+        addCuda(options);
+      }
+      return options;
+    } catch (OrtException e) {
+      options.close();
+      throw new ModelLoadException(path, "ONNX Runtime refused the session options (" + e.getMessage() + ")", e);
+    }
+  }
+}

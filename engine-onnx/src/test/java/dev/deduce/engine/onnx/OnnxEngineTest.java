@@ -1,0 +1,160 @@
+package dev.deduce.engine.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtException.OrtErrorCode;
+import dev.deduce.api.DataType;
+import dev.deduce.api.EngineException;
+import dev.deduce.api.InvalidInputException;
+import dev.deduce.api.ModelLoadException;
+import dev.deduce.api.NamedTensors;
+import dev.deduce.api.Tensor;
+import dev.deduce.api.TensorSpec;
+import dev.deduce.api.TransientEngineException;
+import dev.deduce.perf.engine.Tolerance;
+import dev.deduce.perf.modelkit.ModelKit;
+import dev.deduce.perf.modelkit.ReferenceModel;
+import dev.deduce.perf.onnx.OnnxWriter;
+import dev.deduce.spi.InferenceEngine;
+import dev.deduce.spi.LoadedModel;
+import dev.deduce.spi.ModelSource;
+import java.io.IOException;
+import java.nio.Buffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** What the ONNX engine does beyond the engine contract: models it did not write, options, error mapping. */
+class OnnxEngineTest {
+
+  @TempDir
+  Path dir;
+
+  private final OnnxEngine engine = new OnnxEngine();
+
+  @Test
+  void isFoundThroughTheServiceLoader() {
+    assertThat(ServiceLoader.load(InferenceEngine.class).stream().map(p -> p.get().id()))
+        .contains(OnnxEngine.ID);
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = DataType.class, names = "STRING", mode = EnumSource.Mode.EXCLUDE)
+  void numericInputsAreHandedToOnnxRuntimeWithoutCopying(DataType dtype) throws OrtException {
+    Tensor t = ReferenceModel.random(dtype, new long[] {3, 4}, new java.util.SplittableRandom(1));
+    try (OnnxTensor ort = OrtTensors.toOrt(OnnxEngine.Environment.get(), t)) {
+      Buffer used = ort.getBufferRef().orElseThrow();
+      // ONNX Runtime copies only into a fresh writable buffer of its own; the tensor's buffer is read-only.
+      assertThat(used.isDirect()).isTrue();
+      assertThat(used.isReadOnly()).as("ONNX Runtime kept the caller's read-only buffer").isTrue();
+    }
+  }
+
+  @Test
+  void fixedBatchDimensionTurnsBatchingOff() throws IOException {
+    ReferenceModel model = ModelKit.mlpSmall();
+    Path file = OnnxWriter.builder().fixedBatch(1).build().write(model.graph(), dir);
+    try (LoadedModel m = engine.load(ModelSource.of(model.name(), "1", file, "onnx"))) {
+      assertThat(m.signature().batched()).isFalse();
+      assertThat(m.signature().inputs()).containsExactly(TensorSpec.of("x", DataType.FLOAT32, 1, 16));
+      NamedTensors one = model.inputs(1);
+      Tolerance.assertMatches(m.run(one), model.expected(one), "fixed batch of 1");
+      assertThatThrownBy(() -> m.run(model.inputs(2))).isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("[2, 16]");
+    }
+  }
+
+  @Test
+  void weightsInAnExternalDataFileBesideTheModelAreFound() throws IOException {
+    ReferenceModel model = ModelKit.mlpSmall();
+    Path file = OnnxWriter.builder().externalData(true).build().write(model.graph(), dir);
+    Path data = dir.resolve(file.getFileName() + ".data");
+    assertThat(data).exists();
+    assertThat(Files.size(data)).isGreaterThan(Files.size(file));
+    try (LoadedModel m = engine.load(ModelSource.of(model.name(), "1", file, "onnx"))) {
+      NamedTensors in = model.inputs(7);
+      Tolerance.assertMatches(m.run(in), model.expected(in), "external data");
+    }
+  }
+
+  @Test
+  void missingExternalDataFileIsALoadErrorNamingTheModel() throws IOException {
+    ReferenceModel model = ModelKit.mlpSmall();
+    Path file = OnnxWriter.builder().externalData(true).build().write(model.graph(), dir);
+    Files.delete(dir.resolve(file.getFileName() + ".data"));
+    assertThatThrownBy(() -> engine.load(ModelSource.of(model.name(), "1", file, "onnx")))
+        .isInstanceOf(ModelLoadException.class).hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void modelNeedingANewerOpsetSaysWhichOpset() throws IOException {
+    Path file = OnnxWriter.builder().opset(5000).build().write(ModelKit.identity().graph(), dir);
+    assertThatThrownBy(() -> engine.load(ModelSource.of("future", "1", file, "onnx")))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("needs opset 5000");
+  }
+
+  @Test
+  void folderInsteadOfAFileIsALoadError() {
+    assertThatThrownBy(() -> engine.load(ModelSource.of("folder", "1", dir, "onnx")))
+        .isInstanceOf(ModelLoadException.class).hasMessageContaining("folder");
+  }
+
+  @Test
+  void otherFormatIsALoadError() throws IOException {
+    Path file = new OnnxWriter().write(ModelKit.identity().graph(), dir);
+    assertThatThrownBy(() -> engine.load(ModelSource.of("m", "1", file, "tensorflow")))
+        .isInstanceOf(ModelLoadException.class).hasMessageContaining("'tensorflow'").hasMessageContaining("onnx");
+  }
+
+  @Test
+  void validOptionsAreApplied() throws IOException {
+    ReferenceModel model = ModelKit.multiOutput();
+    Path file = new OnnxWriter().write(model.graph(), dir);
+    Map<String, String> options = Map.of("intraOpThreads", "1", "interOpThreads", "1", "optimization", "none",
+        "executionProvider", "cpu", "maxElements", "4096");
+    try (LoadedModel m = engine.load(new ModelSource(model.name(), "1", file, "onnx", options))) {
+      NamedTensors in = model.inputs(7);
+      Tolerance.assertMatches(m.run(in), model.expected(in), "with options");
+    }
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "intraOpThreads|many|intraOpThreads",
+      "interOpThreads|-1|interOpThreads",
+      "optimization|max|none, basic, extended or all",
+      "executionProvider|tpu|auto, cpu or cuda",
+      "executionProvider|cuda|no CUDA provider",
+      "maxElements|0|maxElements",
+      "intraOpThread|2|unknown option 'intraOpThread'"})
+  void badOptionIsALoadErrorSayingWhatWasExpected(String key, String value, String expected) throws IOException {
+    Path file = new OnnxWriter().write(ModelKit.identity().graph(), dir);
+    assertThatThrownBy(() -> engine.load(new ModelSource("m", "1", file, "onnx", Map.of(key, value))))
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining(expected);
+  }
+
+  @Test
+  void runtimeErrorsMapToDeduceErrorKinds() {
+    assertThat(Failures.run("m", new OrtException(OrtErrorCode.ORT_INVALID_ARGUMENT, "Got invalid dimensions")))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("invalid dimensions");
+    assertThat(Failures.run("m", new OrtException(OrtErrorCode.ORT_FAIL, "Failed to allocate memory for 9 GB")))
+        .isInstanceOf(TransientEngineException.class);
+    assertThat(Failures.run("m", new OrtException(OrtErrorCode.ORT_EP_FAIL, "CUDA failure 2: out of memory")))
+        .isInstanceOf(TransientEngineException.class);
+    assertThat(Failures.run("m", new OrtException(OrtErrorCode.ORT_RUNTIME_EXCEPTION, "Non-zero status code")))
+        .isInstanceOf(EngineException.class).hasMessageContaining("model 'm'");
+  }
+}
