@@ -7,7 +7,6 @@ import dev.deduce.api.StoreException;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.StoredRequest;
 import dev.deduce.spi.TensorCodec;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -111,9 +110,5 @@ final class Rows {
 
   private static NamedTensors decode(byte[] blob) {
     return blob == null ? NamedTensors.empty() : TensorCodec.decode(blob);
-  }
-
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

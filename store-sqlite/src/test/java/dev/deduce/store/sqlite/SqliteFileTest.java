@@ -189,6 +189,24 @@ class SqliteFileTest {
   }
 
   @Test
+  void rowCorruptedByAnotherToolIsReportedNamingRequestAndFile() throws Exception {
+    Path file = dir.resolve("d.db");
+    try (Store s = provider.open(config(file))) {
+      s.append(List.of(request("bad"), request("good")));
+      try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+          Statement st = c.createStatement()) {
+        st.execute("UPDATE deduce_requests SET inputs = x'00010203' WHERE request_id = 'bad'");
+      }
+
+      assertThatThrownBy(() -> s.get("bad"))
+          .isInstanceOf(StoreException.class)
+          .hasMessageContaining("request bad in SQLite store at " + file + " is corrupt")
+          .hasMessageContaining("DDT1");
+      assertThat(s.get("good")).isPresent();
+    }
+  }
+
+  @Test
   void unknownOrOutOfRangeOptionsAreRefusedNamingTheFile() {
     Path file = dir.resolve("d.db");
     assertThatThrownBy(() -> provider.open(config(file, Map.of("synchronus", "FULL"))))
