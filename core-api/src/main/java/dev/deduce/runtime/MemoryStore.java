@@ -1,7 +1,6 @@
 package dev.deduce.runtime;
 
 import dev.deduce.api.RequestStatus;
-import dev.deduce.api.StoreException;
 import dev.deduce.spi.HistoryQuery;
 import dev.deduce.spi.Page;
 import dev.deduce.spi.RequestRecord;
@@ -21,7 +20,8 @@ import java.util.TreeMap;
 /**
  * A thread-safe {@link Store} held in memory: idempotent by request id, first result wins, history newest first.
  *
- * <p>It survives a runtime that is dropped without closing (recovery works), but not the JVM.
+ * <p>Its data lives as long as the object, not the JVM. {@link #close()} keeps it, so a new runtime can reuse a
+ * store that an earlier runtime closed or abandoned, and recover its PENDING requests.
  */
 public final class MemoryStore implements Store {
 
@@ -56,7 +56,6 @@ public final class MemoryStore implements Store {
   private final Map<String, Key> keys = new HashMap<>();
   private final TreeMap<Key, StoredRequest> rows = new TreeMap<>();
   private long seq;
-  private boolean closed;
 
   /** An empty store. */
   public MemoryStore() {}
@@ -64,7 +63,6 @@ public final class MemoryStore implements Store {
   @Override
   public synchronized void append(List<RequestRecord> requests) {
     Objects.requireNonNull(requests, "requests must not be null");
-    open();
     for (RequestRecord r : requests) {
       Objects.requireNonNull(r, "requests must not contain null");
       if (!keys.containsKey(r.requestId())) {
@@ -76,7 +74,6 @@ public final class MemoryStore implements Store {
   @Override
   public synchronized void complete(List<ResultRecord> results) {
     Objects.requireNonNull(results, "results must not be null");
-    open();
     for (ResultRecord r : results) {
       Objects.requireNonNull(r, "results must not contain null");
       Key k = keys.get(r.requestId());
@@ -90,14 +87,12 @@ public final class MemoryStore implements Store {
 
   @Override
   public synchronized Optional<StoredRequest> get(String requestId) {
-    open();
     Key k = keys.get(requestId);
     return k == null ? Optional.empty() : Optional.of(rows.get(k));
   }
 
   @Override
   public synchronized List<RequestRecord> pending() {
-    open();
     List<RequestRecord> out = new ArrayList<>();
     for (StoredRequest s : rows.values()) {
       if (s.status() == RequestStatus.PENDING) {
@@ -110,7 +105,6 @@ public final class MemoryStore implements Store {
   @Override
   public synchronized Page<StoredRequest> history(HistoryQuery q) {
     Objects.requireNonNull(q, "query must not be null");
-    open();
     Map<Key, StoredRequest> older = q.pageToken() == null ? rows.descendingMap()
         : rows.headMap(Key.parse(q.pageToken()), false).descendingMap();
     List<StoredRequest> items = new ArrayList<>();
@@ -136,9 +130,10 @@ public final class MemoryStore implements Store {
     return StoreCapabilities.none();
   }
 
+  /** Keeps the data: there is nothing to flush or release in memory. */
   @Override
-  public synchronized void close() {
-    closed = true;
+  public void close() {
+    // deliberately empty: see the class comment
   }
 
   private static boolean matches(HistoryQuery q, StoredRequest s) {
@@ -155,11 +150,5 @@ public final class MemoryStore implements Store {
     Key k = new Key(nanos, seq++);
     keys.put(r.requestId(), k);
     rows.put(k, row);
-  }
-
-  private void open() {
-    if (closed) {
-      throw new StoreException("memory store is closed; expected an open store");
-    }
   }
 }
