@@ -8,8 +8,6 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
@@ -67,7 +65,7 @@ final class RuntimeMetrics {
     return new VersionMeters(model, version, breaker);
   }
 
-  /** The meters of one model version; removed when the version is retired. */
+  /** The meters of one model version. */
   final class VersionMeters {
     final Timer request;
     final Timer queue;
@@ -76,34 +74,30 @@ final class RuntimeMetrics {
     final Counter retries;
     private final String model;
     private final String version;
-    private final List<Meter> owned = new ArrayList<>();
+    private final Meter circuitState;
 
     private VersionMeters(String model, String version, CircuitBreaker breaker) {
       this.model = model;
       this.version = version;
       Tags tags = Tags.of("model", model, "version", version);
-      request = own(timer(REQUEST, "submission to completion", tags));
-      queue = own(timer(QUEUE, "submission until the batch starts running", tags));
-      compute = own(timer(COMPUTE, "engine time per batch, retries included", tags));
-      batchSize = own(DistributionSummary.builder(BATCH_SIZE).description("rows per engine run").tags(tags)
-          .publishPercentiles(0.5, 0.95, 0.99).register(registry));
-      retries = own(Counter.builder(RETRIES).description("engine runs retried after a transient failure")
-          .tags(tags).register(registry));
-      own(Gauge.builder(CIRCUIT_STATE, breaker, RuntimeMetrics::stateCode)
-          .description("0 closed, 1 open, 2 half-open, 3 disabled or forced").tags(tags).register(registry));
+      request = timer(REQUEST, "submission to completion", tags);
+      queue = timer(QUEUE, "submission until the batch starts running", tags);
+      compute = timer(COMPUTE, "engine time per batch, retries included", tags);
+      batchSize = DistributionSummary.builder(BATCH_SIZE).description("rows per engine run").tags(tags)
+          .publishPercentiles(0.5, 0.95, 0.99).register(registry);
+      retries = Counter.builder(RETRIES).description("engine runs retried after a transient failure")
+          .tags(tags).register(registry);
+      circuitState = Gauge.builder(CIRCUIT_STATE, breaker, RuntimeMetrics::stateCode)
+          .description("0 closed, 1 open, 2 half-open, 3 disabled or forced").tags(tags).register(registry);
     }
 
     void outcome(String outcome) {
       RuntimeMetrics.this.outcome(model, version, outcome);
     }
 
-    void remove() {
-      owned.forEach(registry::remove);
-    }
-
-    private <M extends Meter> M own(M meter) {
-      owned.add(meter);
-      return meter;
+    /** Drops the gauge that holds the retired version's breaker; counts and timings stay for scraping. */
+    void retire() {
+      registry.remove(circuitState);
     }
 
     private Timer timer(String name, String description, Tags tags) {

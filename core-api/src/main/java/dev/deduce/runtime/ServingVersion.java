@@ -130,7 +130,7 @@ final class ServingVersion {
         LOG.warn("closing model '{}' version '{}' failed", model, version, e);
       }
     }
-    meters.remove();
+    meters.retire();
     closed.complete(null);
   }
 }
