@@ -76,7 +76,7 @@ public final class ModelSettings {
     return new Builder(this);
   }
 
-  /** Requests that may wait in the model's queue. */
+  /** Requests that may wait in the model's queue, which its versions share; the latest deployment's value holds. */
   public int queueCapacity() {
     return queueCapacity;
   }

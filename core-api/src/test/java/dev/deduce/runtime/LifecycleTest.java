@@ -68,7 +68,9 @@ class LifecycleTest {
   void hotSwapUnderLoadNeverFailsARequest() throws Exception {
     TestModel v1 = new TestModel(Fixtures.doublerModel());
     try (DeduceRuntime rt = Fixtures.runtime().build()) {
-      rt.deploy(MODEL, "1", v1, Fixtures.settings().build());
+      // callers wait for queue room rather than fail: this test is about the swap, not overload
+      ModelSettings s = Fixtures.settings().queueCapacity(256).queueMaxWait(java.time.Duration.ofSeconds(10)).build();
+      rt.deploy(MODEL, "1", v1, s);
       AtomicBoolean stop = new AtomicBoolean();
       List<CompletableFuture<InferenceResult>> all = new java.util.concurrent.CopyOnWriteArrayList<>();
       List<Thread> callers = new ArrayList<>();
@@ -84,7 +86,7 @@ class LifecycleTest {
         callers.add(th);
       }
       Fixtures.eventually(() -> all.size() > 500, "load running on v1");
-      rt.deploy(MODEL, "2", Fixtures.doublerModel(), Fixtures.settings().build());
+      rt.deploy(MODEL, "2", Fixtures.doublerModel(), s);
       CompletableFuture<Void> retired = rt.retire(MODEL, "1");
       int atSwap = all.size();
       Fixtures.eventually(() -> all.size() > atSwap + 500, "load running on v2");

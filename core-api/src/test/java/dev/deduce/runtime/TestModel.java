@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 
 /**
@@ -26,7 +27,7 @@ final class TestModel implements LoadedModel {
   private final ModelSignature signature;
   private final CountDownLatch release = new CountDownLatch(1);
   private volatile int holdCall;
-  private volatile IntFunction<RuntimeException> failure = n -> null;
+  private volatile BiFunction<Integer, NamedTensors, RuntimeException> failure = (n, in) -> null;
 
   TestModel(LoadedModel inner) {
     this(inner, inner.signature());
@@ -45,6 +46,12 @@ final class TestModel implements LoadedModel {
 
   /** Run number n throws {@code failure.apply(n)} when that is not null. */
   TestModel failing(IntFunction<RuntimeException> f) {
+    failure = (n, in) -> f.apply(n);
+    return this;
+  }
+
+  /** Run number n on {@code inputs} throws {@code failure.apply(n, inputs)} when that is not null. */
+  TestModel failingOn(BiFunction<Integer, NamedTensors, RuntimeException> f) {
     failure = f;
     return this;
   }
@@ -79,7 +86,7 @@ final class TestModel implements LoadedModel {
         Thread.currentThread().interrupt();
       }
     }
-    RuntimeException f = failure.apply(n);
+    RuntimeException f = failure.apply(n, inputs);
     if (f != null) {
       throw f;
     }
