@@ -1,0 +1,121 @@
+package dev.deduce.runtime;
+
+import dev.deduce.api.DeadlineExceededException;
+import dev.deduce.api.DeduceException;
+import dev.deduce.api.EngineException;
+import dev.deduce.api.NamedTensors;
+import dev.deduce.api.Tensor;
+import dev.deduce.spi.LoadedModel;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs one batch: drops expired requests, concatenates, runs through resilience, splits outputs per caller. */
+final class BatchRunner {
+
+  private final Outcomes outcomes;
+  private final Tracer tracer;
+
+  BatchRunner(Outcomes outcomes, Tracer tracer) {
+    this.outcomes = outcomes;
+    this.tracer = tracer;
+  }
+
+  void run(ServingVersion v, LoadedModel model, List<Request> taken) {
+    long start = System.nanoTime();
+    List<Request> batch = new ArrayList<>(taken.size());
+    for (Request r : taken) {
+      if (r.expiredAt(start)) {
+        if (r.expire()) {
+          outcomes.fail(r, expired(r), 0);
+        }
+      } else if (r.claim()) {
+        batch.add(r);
+        queueSpan(r, start);
+      }
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    long[] rows = new long[batch.size()];
+    long totalRows = 0;
+    long deadline = batch.get(0).deadlineNanos;
+    List<NamedTensors> parts = new ArrayList<>(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      Request r = batch.get(i);
+      rows[i] = r.rows;
+      totalRows += r.rows;
+      parts.add(r.inputs());
+      if (r.deadlineNanos - deadline < 0) {
+        deadline = r.deadlineNanos; // the batch retries only while every member may still wait
+      }
+    }
+    SpanBuilder sb = tracer.spanBuilder("deduce.run").setAttribute("deduce.model", v.model)
+        .setAttribute("deduce.version", v.version).setAttribute("deduce.batch.requests", batch.size())
+        .setAttribute("deduce.batch.rows", totalRows);
+    for (Request r : batch) {
+      sb.addLink(r.span.getSpanContext());
+    }
+    Span span = sb.startSpan();
+    int[] attempts = {0};
+    try {
+      NamedTensors inputs = batch.size() == 1 ? parts.get(0) : NamedTensors.concat(parts);
+      v.meters.batchSize.record(totalRows);
+      NamedTensors outputs = v.resilience.call(() -> model.run(inputs), deadline, attempts);
+      long compute = System.nanoTime() - start;
+      v.meters.compute.record(Duration.ofNanos(compute));
+      List<NamedTensors> split = batch.size() == 1 ? List.of(outputs) : split(v, outputs, rows, totalRows);
+      Outcomes.Run run = new Outcomes.Run(start, compute, attempts[0], batch.size());
+      for (int i = 0; i < batch.size(); i++) {
+        outcomes.succeed(batch.get(i), split.get(i), run);
+      }
+    } catch (DeduceException e) {
+      failAll(batch, e, attempts[0], span);
+    } catch (RuntimeException e) {
+      failAll(batch, new EngineException("model '" + v.model + "' version '" + v.version + "' failed: " + e, e),
+          attempts[0], span);
+    } finally {
+      span.setAttribute("deduce.attempts", attempts[0]);
+      span.end();
+    }
+  }
+
+  private static List<NamedTensors> split(ServingVersion v, NamedTensors outputs, long[] rows, long totalRows) {
+    for (Map.Entry<String, Tensor> e : outputs.asMap().entrySet()) {
+      Tensor t = e.getValue();
+      if (t.rank() == 0 || t.dim(0) != totalRows) {
+        throw new EngineException("model '" + v.model + "' version '" + v.version + "' returned output '"
+            + e.getKey() + "' of shape " + java.util.Arrays.toString(t.shape()) + " for a batch of " + totalRows
+            + " rows; expected dimension 0 to be " + totalRows + ", as its signature declares it batched");
+      }
+    }
+    return outputs.split(rows);
+  }
+
+  private void failAll(List<Request> batch, DeduceException e, int attempts, Span span) {
+    span.recordException(e);
+    span.setStatus(StatusCode.ERROR, e.kind().name());
+    for (Request r : batch) {
+      outcomes.fail(r, e, attempts);
+    }
+  }
+
+  private void queueSpan(Request r, long startNanos) {
+    long waited = startNanos - r.submittedNanos;
+    Span s = tracer.spanBuilder("deduce.queue").setParent(io.opentelemetry.context.Context.root().with(r.span))
+        .setStartTimestamp(System.currentTimeMillis() * 1_000_000L - waited, TimeUnit.NANOSECONDS).startSpan();
+    s.end();
+  }
+
+  static DeadlineExceededException expired(Request r) {
+    return new DeadlineExceededException("request " + r.record.requestId() + " to model '" + r.version.model
+        + "' waited in the queue past its deadline of " + r.record.deadline() + " and never ran; expected it to"
+        + " start in time: give it a longer timeout, lower the load or add instances");
+  }
+}

@@ -1,0 +1,128 @@
+package dev.deduce.runtime;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Runtime-wide settings and each model's {@link ModelSettings}, loaded in layers: the bundled reference.conf, then a
+ * config file, then {@code DEDUCE_...} environment variables, then {@code deduce.*} system properties.
+ *
+ * <p>Immutable. Loading fails with an {@link IllegalArgumentException} naming the key, the value and what is allowed.
+ */
+public final class RuntimeSettings {
+
+  private final Durability durability;
+  private final Duration drainTimeout;
+  private final int streamMaxInFlight;
+  private final int idempotencyMaxKeys;
+  private final int groupCommitMaxRecords;
+  private final Duration groupCommitMaxDelay;
+  private final int groupCommitCapacity;
+  private final int storeRetryMaxAttempts;
+  private final Duration storeRetryInitialBackoff;
+  private final Duration storeRetryMaxBackoff;
+  private final ModelSettings defaults;
+  private final Map<String, ModelSettings> models;
+
+  RuntimeSettings(Durability durability, Duration drainTimeout, int streamMaxInFlight, int idempotencyMaxKeys,
+      int groupCommitMaxRecords, Duration groupCommitMaxDelay, int groupCommitCapacity, int storeRetryMaxAttempts,
+      Duration storeRetryInitialBackoff, Duration storeRetryMaxBackoff, ModelSettings defaults,
+      Map<String, ModelSettings> models) {
+    this.durability = Objects.requireNonNull(durability);
+    this.drainTimeout = drainTimeout;
+    this.streamMaxInFlight = streamMaxInFlight;
+    this.idempotencyMaxKeys = idempotencyMaxKeys;
+    this.groupCommitMaxRecords = groupCommitMaxRecords;
+    this.groupCommitMaxDelay = groupCommitMaxDelay;
+    this.groupCommitCapacity = groupCommitCapacity;
+    this.storeRetryMaxAttempts = storeRetryMaxAttempts;
+    this.storeRetryInitialBackoff = storeRetryInitialBackoff;
+    this.storeRetryMaxBackoff = storeRetryMaxBackoff;
+    this.defaults = Objects.requireNonNull(defaults);
+    this.models = Map.copyOf(models);
+  }
+
+  /** Loads every layer from this process: the file named by {@code deduce.config-file}, env and system properties. */
+  public static RuntimeSettings load() {
+    return SettingsLoader.load(null, System.getenv(), System.getProperties());
+  }
+
+  /** Loads every layer, with {@code file} as the config file layer. */
+  public static RuntimeSettings load(Path file) {
+    Objects.requireNonNull(file, "config file must not be null");
+    return SettingsLoader.load(file, System.getenv(), System.getProperties());
+  }
+
+  /** The bundled defaults alone, ignoring files, environment and system properties. */
+  public static RuntimeSettings defaults() {
+    return SettingsLoader.load(null, Map.of(), new java.util.Properties());
+  }
+
+  /** {@code deduce.durability}. */
+  public Durability durability() {
+    return durability;
+  }
+
+  /** {@code deduce.drain-timeout}: how long close() waits for in-flight requests. */
+  public Duration drainTimeout() {
+    return drainTimeout;
+  }
+
+  /** {@code deduce.stream-max-in-flight}: requests a stream keeps outstanding. */
+  public int streamMaxInFlight() {
+    return streamMaxInFlight;
+  }
+
+  /** {@code deduce.idempotency-max-keys}: idempotency keys remembered in memory. */
+  public int idempotencyMaxKeys() {
+    return idempotencyMaxKeys;
+  }
+
+  /** {@code deduce.store.group-commit-max-records}: records per store call. */
+  public int groupCommitMaxRecords() {
+    return groupCommitMaxRecords;
+  }
+
+  /** {@code deduce.store.group-commit-max-delay}: longest wait for more records before a store call. */
+  public Duration groupCommitMaxDelay() {
+    return groupCommitMaxDelay;
+  }
+
+  /** {@code deduce.store.group-commit-capacity}: records the writer holds before callers block. */
+  public int groupCommitCapacity() {
+    return groupCommitCapacity;
+  }
+
+  /** {@code deduce.store.retry-max-attempts}: store calls in all for a failing result write. */
+  public int storeRetryMaxAttempts() {
+    return storeRetryMaxAttempts;
+  }
+
+  /** {@code deduce.store.retry-initial-backoff}. */
+  public Duration storeRetryInitialBackoff() {
+    return storeRetryInitialBackoff;
+  }
+
+  /** {@code deduce.store.retry-max-backoff}. */
+  public Duration storeRetryMaxBackoff() {
+    return storeRetryMaxBackoff;
+  }
+
+  /** {@code deduce.defaults}: settings of a model without overrides. */
+  public ModelSettings defaultModelSettings() {
+    return defaults;
+  }
+
+  /** Settings for {@code model}: {@code deduce.models.<model>} over {@code deduce.defaults}. */
+  public ModelSettings model(String model) {
+    return models.getOrDefault(model, defaults);
+  }
+
+  @Override
+  public String toString() {
+    return "RuntimeSettings{durability=" + durability + ", drain-timeout=" + drainTimeout + ", models="
+        + models.keySet() + ", defaults=" + defaults + "}";
+  }
+}

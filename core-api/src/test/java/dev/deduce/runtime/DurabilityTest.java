@@ -1,0 +1,201 @@
+package dev.deduce.runtime;
+
+import static dev.deduce.runtime.Fixtures.MODEL;
+import static dev.deduce.runtime.Fixtures.doubled;
+import static dev.deduce.runtime.Fixtures.rows;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.deduce.api.InferenceResult;
+import dev.deduce.api.RequestOptions;
+import dev.deduce.api.RequestStatus;
+import dev.deduce.api.StoreException;
+import dev.deduce.api.TransientEngineException;
+import dev.deduce.spi.HistoryQuery;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class DurabilityTest {
+
+  private static RequestOptions key(String k) {
+    return RequestOptions.builder().idempotencyKey(k).timeout(Duration.ofSeconds(60)).build();
+  }
+
+  @Test
+  void durableSubmitStoresTheRequestAsPendingBeforeItReturns() throws Exception {
+    TestModel model = new TestModel(Fixtures.doublerModel()).holdCall(1);
+    MemoryStore store = new MemoryStore();
+    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+      rt.deploy(MODEL, "1", model, Fixtures.settings().build());
+      CompletableFuture<InferenceResult> f = rt.submit(MODEL, null, rows(1, 3, 4), key("p"));
+      String id = IdempotencyIndex.requestId(MODEL, "p");
+      assertThat(store.get(id)).get().extracting(s -> s.status()).isEqualTo(RequestStatus.PENDING);
+      model.release();
+      assertThat(f.get(10, TimeUnit.SECONDS).requestId()).isEqualTo(id);
+    }
+    assertThat(store.get(IdempotencyIndex.requestId(MODEL, "p")).orElseThrow().status())
+        .isEqualTo(RequestStatus.DONE);
+  }
+
+  @Test
+  void storeFailureFailsTheRequestInDurableModeAndNothingRuns() {
+    TestStore store = new TestStore(new MemoryStore());
+    TestModel model = new TestModel(Fixtures.doublerModel());
+    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+      rt.deploy(MODEL, "1", model, Fixtures.settings().build());
+      store.failAppends.set(1);
+      assertThatThrownBy(() -> rt.infer(MODEL, rows(1, 0, 4))).isInstanceOf(StoreException.class)
+          .hasMessageContaining("could not store the request before acknowledging it")
+          .hasMessageContaining("disk full");
+      assertThat(model.calls.get()).isZero();
+      // the store is back: the next request goes through
+      assertThat(rt.infer(MODEL, rows(1, 1, 4)).output("y").toFloatArray()).containsExactly(doubled(1, 1, 4));
+    }
+  }
+
+  @Test
+  void storeFailureIsRetriedAndCountedInResultsMode() throws Exception {
+    TestStore store = new TestStore(new MemoryStore());
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    store.failCompletes.set(2);
+    InferenceResult r;
+    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.RESULTS)
+        .meterRegistry(registry).build()) {
+      rt.deploy(MODEL, "1", Fixtures.doublerModel(), Fixtures.settings().build());
+      r = rt.infer(MODEL, rows(1, 0, 4));
+      Fixtures.eventually(() -> store.get(r.requestId()).isPresent(), "result stored after retries");
+      assertThat(registry.get("deduce.store.failures").tag("op", "complete").counter().count()).isEqualTo(2.0);
+    }
+    assertThat(store.get(r.requestId()).orElseThrow().status()).isEqualTo(RequestStatus.DONE);
+    assertThat(store.completeCalls.get()).isEqualTo(3);
+  }
+
+  @Test
+  void durableRequestsRecoverAfterTheRuntimeIsAbandonedWithoutClose() throws Exception {
+    MemoryStore disk = new MemoryStore();
+    TestStore connection = new TestStore(disk);
+    TestModel model = new TestModel(Fixtures.doublerModel()).holdCall(1);
+    DeduceRuntime crashed = Fixtures.runtime().store(connection).durability(Durability.DURABLE).build();
+    crashed.deploy(MODEL, "1", model, Fixtures.settings().batchingEnabled(false).build());
+    for (int i = 0; i < 5; i++) {
+      crashed.submit(MODEL, null, rows(1, i * 10, 4), key("k" + i));
+    }
+    model.awaitHeld();
+    assertThat(disk.pending()).hasSize(5);
+    // the process dies: nothing it does from now on reaches the store, and it is never closed
+    connection.sever();
+    model.release();
+
+    TestModel fresh = new TestModel(Fixtures.doublerModel());
+    try (DeduceRuntime rt = Fixtures.runtime().store(disk).durability(Durability.DURABLE).build()) {
+      assertThat(fresh.calls.get()).isZero();
+      rt.deploy(MODEL, "2", fresh, Fixtures.settings().build());
+      Fixtures.eventually(() -> disk.pending().isEmpty(), "recovered requests completed");
+      for (int i = 0; i < 5; i++) {
+        var stored = disk.get(IdempotencyIndex.requestId(MODEL, "k" + i)).orElseThrow();
+        assertThat(stored.status()).isEqualTo(RequestStatus.DONE);
+        assertThat(stored.version()).isEqualTo("2");
+        assertThat(stored.outputs().get("y").toFloatArray()).containsExactly(doubled(1, i * 10, 4));
+      }
+      // a caller retrying with its key gets the recovered result, without another run
+      int runs = fresh.calls.get();
+      InferenceResult again = rt.submit(MODEL, null, rows(1, 999, 4), key("k3")).get(10, TimeUnit.SECONDS);
+      assertThat(again.requestId()).isEqualTo(IdempotencyIndex.requestId(MODEL, "k3"));
+      assertThat(again.output("y").toFloatArray()).containsExactly(doubled(1, 30, 4));
+      assertThat(fresh.calls.get()).isEqualTo(runs);
+    }
+    assertThat(disk.history(HistoryQuery.all()).items()).hasSize(5);
+  }
+
+  @Test
+  void sameIdempotencyKeyReturnsTheFirstRequestsResult() throws Exception {
+    MemoryStore store = new MemoryStore();
+    TestModel model = new TestModel(Fixtures.doublerModel());
+    InferenceResult first;
+    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+      rt.deploy(MODEL, "1", model, Fixtures.settings().build());
+      first = rt.submit(MODEL, null, rows(1, 1, 4), key("order-42")).get(10, TimeUnit.SECONDS);
+      InferenceResult second = rt.submit(MODEL, null, rows(1, 500, 4), key("order-42")).get(10, TimeUnit.SECONDS);
+      assertThat(second).isEqualTo(first);
+      assertThat(model.calls.get()).isEqualTo(1);
+    }
+    // a new runtime finds the first result in the store
+    TestModel other = new TestModel(Fixtures.doublerModel());
+    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+      rt.deploy(MODEL, "1", other, Fixtures.settings().build());
+      InferenceResult replay = rt.submit(MODEL, null, rows(1, 500, 4), key("order-42")).get(10, TimeUnit.SECONDS);
+      assertThat(replay.requestId()).isEqualTo(first.requestId());
+      assertThat(replay.output("y")).isEqualTo(first.output("y"));
+      assertThat(other.calls.get()).isZero();
+    }
+  }
+
+  @Test
+  void tenThousandConcurrentSubmitsWithTransientFailuresAreNeitherLostNorCompletedTwice() throws Exception {
+    TestStore store = new TestStore(new MemoryStore());
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    // the first run of every batch led by a multiple of 3 fails transiently; its retry succeeds
+    java.util.Set<Float> failedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    TestModel model = new TestModel(Fixtures.doublerModel()).failingOn((n, in) -> {
+      float lead = in.get("x").toFloatArray()[0];
+      return lead % 3 == 0 && failedOnce.add(lead) ? new TransientEngineException("injected failure on " + lead)
+          : null;
+    });
+    int total = 10_000;
+    int threads = 16;
+    List<CompletableFuture<InferenceResult>> futures = new ArrayList<>();
+    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).meterRegistry(registry)
+        .build()) {
+      rt.deploy(MODEL, "1", model, Fixtures.settings().queueCapacity(total).maxBatchSize(16).instances(2)
+          .retryMaxAttempts(5).build());
+      ExecutorService callers = Executors.newFixedThreadPool(threads);
+      List<CompletableFuture<List<CompletableFuture<InferenceResult>>>> perThread = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        perThread.add(CompletableFuture.supplyAsync(() -> {
+          List<CompletableFuture<InferenceResult>> mine = new ArrayList<>();
+          for (int i = thread; i < total; i += threads) {
+            mine.add(rt.submit(MODEL, rows(1, i, 4)));
+          }
+          return mine;
+        }, callers));
+      }
+      for (var p : perThread) {
+        futures.addAll(p.get(60, TimeUnit.SECONDS));
+      }
+      callers.shutdown();
+      for (CompletableFuture<InferenceResult> f : futures) {
+        InferenceResult r = f.get(30, TimeUnit.SECONDS);
+        float base = r.output("y").toFloatArray()[0] / 2;
+        assertThat(r.output("y").toFloatArray()).containsExactly(doubled(1, base, 4));
+      }
+    }
+    assertThat(futures).hasSize(total);
+    assertThat(store.pending()).isEmpty();
+    assertThat(store.completions).hasSize(total).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+    int rows = 0;
+    for (var page = store.history(HistoryQuery.all().withPageSize(HistoryQuery.MAX_PAGE_SIZE)); ; ) {
+      rows += page.items().size();
+      assertThat(page.items()).allMatch(s -> s.status() == RequestStatus.DONE);
+      var next = HistoryQuery.all().withPageSize(HistoryQuery.MAX_PAGE_SIZE).next(page);
+      if (next.isEmpty()) {
+        break;
+      }
+      page = store.history(next.get());
+    }
+    assertThat(rows).isEqualTo(total);
+    // every input value came back exactly once
+    assertThat(futures.stream().map(f -> f.join().output("y").toFloatArray()[0]).distinct().count())
+        .isEqualTo(total);
+    assertThat(registry.get("deduce.requests").tag("outcome", "done").counter().count()).isEqualTo(total);
+    assertThat(registry.get("deduce.retries").counter().count()).isEqualTo(failedOnce.size()).isPositive();
+    assertThat(store.appendCalls.get()).isLessThan(total);
+  }
+}

@@ -1,0 +1,84 @@
+package dev.deduce.runtime;
+
+import dev.deduce.spi.HistoryQuery;
+import dev.deduce.spi.Page;
+import dev.deduce.spi.RequestRecord;
+import dev.deduce.spi.ResultRecord;
+import dev.deduce.spi.Store;
+import dev.deduce.spi.StoreCapabilities;
+import dev.deduce.spi.StoredRequest;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real {@link MemoryStore} behind a switchboard for failure injection: writes can be made to fail (a number of
+ * times, or for good, as a crashed process's would), and every result handed to the store is counted by request id.
+ */
+final class TestStore implements Store {
+
+  final MemoryStore inner;
+  final Map<String, Integer> completions = new ConcurrentHashMap<>();
+  final AtomicInteger failAppends = new AtomicInteger();
+  final AtomicInteger failCompletes = new AtomicInteger();
+  final AtomicInteger appendCalls = new AtomicInteger();
+  final AtomicInteger completeCalls = new AtomicInteger();
+  private volatile boolean severed;
+
+  TestStore(MemoryStore inner) {
+    this.inner = inner;
+  }
+
+  /** Every later write fails: the process that owns this connection is gone. */
+  void sever() {
+    severed = true;
+  }
+
+  @Override
+  public void append(List<RequestRecord> requests) {
+    appendCalls.incrementAndGet();
+    if (severed || failAppends.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new IllegalStateException("disk full while appending " + requests.size() + " requests");
+    }
+    inner.append(requests);
+  }
+
+  @Override
+  public void complete(List<ResultRecord> results) {
+    completeCalls.incrementAndGet();
+    if (severed || failCompletes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new IllegalStateException("disk full while completing " + results.size() + " results");
+    }
+    for (ResultRecord r : results) {
+      completions.merge(r.requestId(), 1, Integer::sum);
+    }
+    inner.complete(results);
+  }
+
+  @Override
+  public Optional<StoredRequest> get(String requestId) {
+    return inner.get(requestId);
+  }
+
+  @Override
+  public List<RequestRecord> pending() {
+    return inner.pending();
+  }
+
+  @Override
+  public Page<StoredRequest> history(HistoryQuery query) {
+    return inner.history(query);
+  }
+
+  @Override
+  public StoreCapabilities capabilities() {
+    return inner.capabilities();
+  }
+
+  @Override
+  public void close() {
+    inner.close();
+  }
+}
