@@ -31,14 +31,12 @@ public final class ArchitectureRules {
   public static final ArchRule RUNTIME_IGNORES_PLUGIN_AND_INJECT = noClasses().that()
       .resideInAPackage("dev.deduce.runtime..").should().dependOnClassesThat()
       .resideInAnyPackage("dev.deduce.plugin..", "dev.deduce.inject..")
-      .allowEmptyShould(true)
       .as("dev.deduce.runtime never depends on dev.deduce.plugin or dev.deduce.inject");
 
   /** The plugin host never reaches up into the injection layer. */
   public static final ArchRule PLUGIN_IGNORES_INJECT = noClasses().that()
       .resideInAPackage("dev.deduce.plugin..").should().dependOnClassesThat()
       .resideInAnyPackage("dev.deduce.inject..")
-      .allowEmptyShould(true)
       .as("dev.deduce.plugin never depends on dev.deduce.inject");
 
   /** No engine or store module depends on another engine or store module. */
