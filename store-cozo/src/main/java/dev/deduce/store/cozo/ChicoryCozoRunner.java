@@ -6,7 +6,9 @@ import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.WasmModule;
+import com.dylibso.chicory.wasm.types.MemoryLimits;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 
 /**
  * Cozo's WebAssembly build run by Chicory, from JVM bytecode compiled at build time ({@link CozoModule}); a few
@@ -29,12 +31,15 @@ final class ChicoryCozoRunner implements CozoRunner {
   private boolean closed;
 
   ChicoryCozoRunner() {
+    this(ByteArrayMemory::new);
+  }
+
+  ChicoryCozoRunner(Function<MemoryLimits, Memory> memoryFactory) {
     WasmModule module = CozoModule.load();
     instance = Instance.builder(module)
         .withImportValues(ImportValues.builder().withFunctions(java.util.List.copyOf(host.functions(module))).build())
         .withMachineFactory(CozoModule::create)
-        // byte[] with VarHandle access measured faster than the default ByteBuffer memory for this module
-        .withMemoryFactory(ByteArrayMemory::new)
+        .withMemoryFactory(memoryFactory)
         .build();
     memory = instance.memory();
     malloc = instance.export("__wbindgen_malloc");

@@ -54,20 +54,20 @@ final class CozoStore implements Store {
       + "?[" + COLUMNS + "] := in[" + COLUMNS + "], not *deduce_request{id}\n"
       + ":put deduce_request {id => " + VALUES + "}";
 
-  // first outcome wins: an existing request is only updated while PENDING; an unseen one is inserted whole
-  private static final String COMPLETE_UPDATE = "{in[" + COLUMNS + "] <- $rows\n"
-      + "?[id, model, version, inputs, sub_s, sub_n, deadline, idem, seq, status, run_version, outputs, "
-      + "error_kind, error, completed, attempts] := in[id, _m, _v, _i, _s, _n, _d, _k, _q, status, run_version, "
-      + "outputs, error_kind, error, completed, attempts], *deduce_request{id, model, version, inputs, sub_s, "
-      + "sub_n, deadline, idem, seq, status: old}, old == 'PENDING'\n"
+  // first outcome wins: an unseen request is inserted whole, a PENDING one takes the outcome, any other is left
+  private static final String COMPLETE = "{in[" + COLUMNS + "] <- $rows\n"
+      + "?[" + COLUMNS + "] := in[" + COLUMNS + "], not *deduce_request{id}\n"
+      + "?[" + COLUMNS + "] := in[id, _m, _v, _i, _s, _n, _d, _k, _q, status, run_version, outputs, error_kind, "
+      + "error, completed, attempts], *deduce_request{id, model, version, inputs, sub_s, sub_n, deadline, idem, "
+      + "seq, status: old}, old == 'PENDING'\n"
       + ":put deduce_request {id => " + VALUES + "}}\n";
-  private static final String COMPLETE_INSERT = "{" + APPEND + "}\n";
   private static final String EMBED = "{emb[id, vec] <- $embeddings\n"
       + "?[id, vec] := emb[id, vec], not *deduce_request{id}\n"
       + "?[id, vec] := emb[id, vec], *deduce_request{id, status: old}, old == 'PENDING'\n"
       + ":put deduce_embedding {id => vec}}\n";
 
-  private static final String GET = "?[" + COLUMNS + "] := id = $id, *deduce_request{" + COLUMNS + "}";
+  // binding the key to the parameter inside the atom makes Cozo do a key lookup rather than a scan
+  private static final String GET = "?[" + COLUMNS + "] := *deduce_request{id: $id, " + VALUES + "}, id = $id";
   private static final String PENDING = "?[" + COLUMNS + "] := *deduce_request{" + COLUMNS + "}, "
       + "status == 'PENDING'\n:order sub_s, sub_n, seq";
   private static final String NEAREST = "?[id, dist] := ~deduce_embedding:nearest{id | query: vec($q), k: $k, "
@@ -429,7 +429,7 @@ final class CozoStore implements Store {
 
   private static String completeScript(boolean embeddings) {
     // the embedding block reads the state before this batch, so it runs first
-    return (embeddings ? EMBED : "") + COMPLETE_UPDATE + COMPLETE_INSERT;
+    return (embeddings ? EMBED : "") + COMPLETE;
   }
 
   private float[] embedding(ResultRecord r) {

@@ -108,7 +108,7 @@ class DurabilityTest {
   @Test
   void sigkillLosesNoAcknowledgedWriteAndDuplicatesNothing() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+    Process child = new ProcessBuilder(java, "-XX:-DontCompileHugeMethods", "-cp", System.getProperty("java.class.path"),
         KillChild.class.getName(), dir.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     Set<String> acked = new HashSet<>();
     Set<String> done = new HashSet<>();
