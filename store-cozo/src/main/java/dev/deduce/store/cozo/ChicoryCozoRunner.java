@@ -30,6 +30,7 @@ final class ChicoryCozoRunner implements CozoRunner {
   private boolean poisoned;
   private boolean closed;
 
+  // byte[] memory; against Chicory's ByteBufferMemory the difference was within noise on the shared 2-core machine
   ChicoryCozoRunner() {
     this(ByteArrayMemory::new);
   }

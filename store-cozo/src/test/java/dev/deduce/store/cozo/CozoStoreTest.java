@@ -153,9 +153,10 @@ class CozoStoreTest {
     assertThat(rows).containsExactly(Map.of("id", "b", "status", "PENDING"));
     for (String write : List.of("?[id] <- [['x']] :rm deduce_request {id}",
         "?[id, model] <- [['a', 'x']] :update deduce_request {id => model}", "::remove deduce_request",
-        ":create evil {a: Int}")) {
+        ":create evil {a: Int}", "::hnsw drop deduce_embedding:nearest", "::rename deduce_request -> gone",
+        "::set_triggers deduce_request on put { ?[a] <- [[1]] }", "::compact")) {
       assertThatThrownBy(() -> store.query(write, Map.of())).as(write).isInstanceOf(StoreException.class)
-          .hasMessageStartingWith("Cozo: ");
+          .hasMessageStartingWith("Cozo: ").hasMessageContaining("read-only");
     }
     assertThat(store.history(HistoryQuery.all()).items()).hasSize(2);
     assertThatThrownBy(() -> store.query("?[x] := x = 1 |||", Map.of())).isInstanceOf(StoreException.class)
@@ -185,7 +186,7 @@ class CozoStoreTest {
   }
 
   @Test
-  void badOptionsAreRejectedWithTheExpectedForm() {
+  void badOptionsAreRejectedWithTheExpectedForm() throws Exception {
     assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(dir.resolve("x"),
         Map.of("embedding.output", "emb")))).isInstanceOf(StoreException.class).hasMessageContaining("go together");
     assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(dir.resolve("x"),
@@ -193,5 +194,9 @@ class CozoStoreTest {
         .hasMessageContaining("expected a whole number");
     assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(dir.resolve("x"), Map.of("colour", "red"))))
         .isInstanceOf(StoreException.class).hasMessageContaining("unknown Cozo store option");
+    Path file = dir.resolve("plain-file");
+    java.nio.file.Files.writeString(file, "not a folder");
+    assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(file, Map.of())))
+        .isInstanceOf(StoreException.class).hasMessageContaining(file.toString());
   }
 }
