@@ -115,7 +115,7 @@ class DurabilityTest {
     try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
         StandardCharsets.UTF_8))) {
       String line;
-      while (acked.size() + done.size() < 60 && (line = out.readLine()) != null) {
+      while (acked.size() + done.size() < 30 && (line = out.readLine()) != null) {
         if (line.startsWith("ACK ")) {
           acked.add(line.substring(4));
         } else if (line.startsWith("DONE ")) {
@@ -125,7 +125,7 @@ class DurabilityTest {
       child.destroyForcibly();
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
     }
-    assertThat(acked.size() + done.size()).isEqualTo(60);
+    assertThat(acked.size() + done.size()).isEqualTo(30);
     try (Store store = CozoStoreTest.open(dir)) {
       List<String> all = new ArrayList<>();
       var q = HistoryQuery.all().withPageSize(1000);
