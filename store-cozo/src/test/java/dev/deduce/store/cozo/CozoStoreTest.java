@@ -199,4 +199,34 @@ class CozoStoreTest {
     assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(file, Map.of())))
         .isInstanceOf(StoreException.class).hasMessageContaining(file.toString());
   }
+
+  @Test
+  void badCallsSayWhatWasExpected() {
+    assertThatThrownBy(() -> store.get(null)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expected the id");
+    assertThatThrownBy(() -> store.query(" ", Map.of())).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expected a CozoScript query");
+    assertThatThrownBy(() -> store.nearest(new float[] {1, 0, 0}, 0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("expected 1 to");
+    assertThatThrownBy(() -> store.nearest(new float[] {Float.NaN, 0, 0}, 1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("finite");
+    assertThatThrownBy(() -> store.complete(List.of(done(request("n", 1), Float.POSITIVE_INFINITY, 0, 0))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("finite");
+    assertThat(store.get("n")).isEmpty();
+    assertThatThrownBy(() -> store.query("?[x] := x = $missing", Map.of())).isInstanceOf(StoreException.class)
+        .hasMessageStartingWith("Cozo: ");
+    store.close();
+    assertThatThrownBy(() -> store.get("a")).isInstanceOf(StoreException.class).hasMessageContaining("closed");
+  }
+
+  @Test
+  void storeWithoutEmbeddingsHasNoVectorSearch() {
+    try (Store plain = new CozoStoreProvider().open(new StoreConfig(dir.resolve("plain"), Map.of()))) {
+      assertThat(plain.capabilities().vectorSearch()).isFalse();
+      assertThatThrownBy(() -> plain.nearest(new float[] {1}, 1)).isInstanceOf(UnsupportedOperationException.class)
+          .hasMessageContaining("embedding.output");
+      plain.complete(List.of(done(request("a", 1), 1, 2, 3)));
+      assertThat(plain.get("a").orElseThrow().status()).isEqualTo(RequestStatus.DONE);
+    }
+  }
 }
