@@ -1,0 +1,519 @@
+package dev.deduce.store.cozo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.deduce.api.ErrorKind;
+import dev.deduce.api.NamedTensors;
+import dev.deduce.api.RequestStatus;
+import dev.deduce.api.StoreException;
+import dev.deduce.api.Tensor;
+import dev.deduce.spi.HistoryQuery;
+import dev.deduce.spi.Neighbour;
+import dev.deduce.spi.Page;
+import dev.deduce.spi.RequestRecord;
+import dev.deduce.spi.ResultRecord;
+import dev.deduce.spi.Store;
+import dev.deduce.spi.StoreCapabilities;
+import dev.deduce.spi.StoredRequest;
+import dev.deduce.spi.TensorCodec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Deduce's records in CozoDB relations. The engine keeps data in memory, so every committed mutation also goes to a
+ * fsynced journal, compacted now and then into a snapshot; opening loads the snapshot and replays the journal. All
+ * access is serialised: one engine instance is not thread-safe.
+ */
+final class CozoStore implements Store {
+
+  static final String SNAPSHOT = "snapshot.json";
+  static final String JOURNAL = "journal.log";
+
+  // one relation holds a request and its outcome: every read is a single-key lookup, and no outcome is ever
+  // separated from its request
+  private static final String COLUMNS =
+      "id, model, version, inputs, sub_s, sub_n, deadline, idem, seq, status, run_version, outputs, error_kind, "
+          + "error, completed, attempts";
+  private static final String VALUES =
+      "model, version, inputs, sub_s, sub_n, deadline, idem, seq, status, run_version, outputs, error_kind, "
+          + "error, completed, attempts";
+  private static final String REQUEST_SCHEMA = ":create deduce_request {id: String => model: String, "
+      + "version: String, inputs: String, sub_s: Int, sub_n: Int, deadline: String, idem: String?, seq: Int, "
+      + "status: String, run_version: String, outputs: String?, error_kind: String?, error: String?, "
+      + "completed: String?, attempts: Int}";
+
+  private static final String APPEND = "in[" + COLUMNS + "] <- $rows\n"
+      + "?[" + COLUMNS + "] := in[" + COLUMNS + "], not *deduce_request{id}\n"
+      + ":put deduce_request {id => " + VALUES + "}";
+
+  // first outcome wins: an unseen request is inserted whole, a PENDING one takes the outcome, any other is left
+  private static final String COMPLETE = "{in[" + COLUMNS + "] <- $rows\n"
+      + "?[" + COLUMNS + "] := in[" + COLUMNS + "], not *deduce_request{id}\n"
+      + "?[" + COLUMNS + "] := in[id, _m, _v, _i, _s, _n, _d, _k, _q, status, run_version, outputs, error_kind, "
+      + "error, completed, attempts], *deduce_request{id, model, version, inputs, sub_s, sub_n, deadline, idem, "
+      + "seq, status: old}, old == 'PENDING'\n"
+      + ":put deduce_request {id => " + VALUES + "}}\n";
+  private static final String EMBED = "{emb[id, vec] <- $embeddings\n"
+      + "?[id, vec] := emb[id, vec], not *deduce_request{id}\n"
+      + "?[id, vec] := emb[id, vec], *deduce_request{id, status: old}, old == 'PENDING'\n"
+      + ":put deduce_embedding {id => vec}}\n";
+
+  // binding the key to the parameter inside the atom makes Cozo do a key lookup rather than a scan
+  private static final String GET = "?[" + COLUMNS + "] := *deduce_request{id: $id, " + VALUES + "}, id = $id";
+  private static final String PENDING = "?[" + COLUMNS + "] := *deduce_request{" + COLUMNS + "}, "
+      + "status == 'PENDING'\n:order sub_s, sub_n, seq";
+  private static final String NEAREST = "?[id, dist] := ~deduce_embedding:nearest{id | query: vec($q), k: $k, "
+      + "ef: $ef, bind_distance: dist}\n:order dist, id";
+  private static final int MAX_K = 10_000;
+
+  private final Path folder;
+  private final Supplier<CozoRunner> engines;
+  private final CozoStoreOptions options;
+  private final Object lock = new Object();
+  private CozoDb db;
+  private Journal journal;
+  private long nextSeq;
+  private boolean closed;
+
+  CozoStore(Path folder, CozoStoreOptions options, Supplier<CozoRunner> engines) {
+    this.folder = folder;
+    this.options = options;
+    this.engines = engines;
+    try {
+      Files.createDirectories(folder);
+    } catch (java.io.IOException e) {
+      throw new StoreException("cannot create store folder " + folder + ": " + e.getMessage(), e);
+    }
+    if (!Files.isDirectory(folder)) {
+      throw new StoreException("store location " + folder + " is not a folder; expected a folder for the "
+          + "snapshot and journal");
+    }
+    load();
+  }
+
+  @Override
+  public void append(List<RequestRecord> requests) {
+    if (requests.isEmpty()) {
+      return;
+    }
+    Map<String, List<Object>> rows = new LinkedHashMap<>();
+    for (RequestRecord r : requests) {
+      rows.putIfAbsent(r.requestId(), null);
+    }
+    synchronized (lock) {
+      checkOpen();
+      for (RequestRecord r : requests) {
+        if (rows.get(r.requestId()) == null) {
+          rows.put(r.requestId(), row(r, nextSeq++, null));
+        }
+      }
+      commit("append", APPEND, Map.of("rows", List.copyOf(rows.values())));
+    }
+  }
+
+  @Override
+  public void complete(List<ResultRecord> results) {
+    if (results.isEmpty()) {
+      return;
+    }
+    Map<String, ResultRecord> first = new LinkedHashMap<>();
+    for (ResultRecord r : results) {
+      first.putIfAbsent(r.requestId(), r);
+    }
+    List<List<Object>> embeddings = new ArrayList<>();
+    for (ResultRecord r : first.values()) {
+      float[] e = embedding(r);
+      if (e != null) {
+        List<Object> v = new ArrayList<>(e.length);
+        for (float f : e) {
+          v.add(f);
+        }
+        embeddings.add(List.of(r.requestId(), v));
+      }
+    }
+    synchronized (lock) {
+      checkOpen();
+      List<List<Object>> rows = new ArrayList<>();
+      for (ResultRecord r : first.values()) {
+        rows.add(row(r.request(), nextSeq++, r));
+      }
+      Map<String, Object> params = new LinkedHashMap<>();
+      params.put("rows", rows);
+      if (!embeddings.isEmpty()) {
+        params.put("embeddings", embeddings);
+      }
+      commit("complete", completeScript(!embeddings.isEmpty()), params);
+    }
+  }
+
+  @Override
+  public Optional<StoredRequest> get(String requestId) {
+    if (requestId == null) {
+      throw new IllegalArgumentException("request id is null; expected the id given at submit");
+    }
+    synchronized (lock) {
+      checkOpen();
+      List<JsonNode> rows = read(GET, Map.of("id", requestId)).rows();
+      return rows.isEmpty() ? Optional.empty() : Optional.of(stored(rows.get(0)));
+    }
+  }
+
+  @Override
+  public List<RequestRecord> pending() {
+    synchronized (lock) {
+      checkOpen();
+      List<RequestRecord> out = new ArrayList<>();
+      for (JsonNode row : read(PENDING, Map.of()).rows()) {
+        out.add(request(row));
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public Page<StoredRequest> history(HistoryQuery q) {
+    if (q == null) {
+      throw new IllegalArgumentException("history query is null; expected e.g. HistoryQuery.all()");
+    }
+    Map<String, Object> params = new LinkedHashMap<>();
+    StringBuilder script = new StringBuilder("?[" + COLUMNS + "] := *deduce_request{" + COLUMNS + "}");
+    // only fixed text is appended; every value the caller gave travels as a parameter
+    if (q.model() != null) {
+      script.append(", model == $model");
+      params.put("model", q.model());
+    }
+    if (q.version() != null) {
+      script.append(", version == $version");
+      params.put("version", q.version());
+    }
+    if (q.status() != null) {
+      script.append(", status == $status");
+      params.put("status", q.status().name());
+    }
+    if (q.from() != null) {
+      script.append(", (sub_s > $from_s || (sub_s == $from_s && sub_n >= $from_n))");
+      params.put("from_s", q.from().getEpochSecond());
+      params.put("from_n", q.from().getNano());
+    }
+    if (q.to() != null) {
+      script.append(", (sub_s < $to_s || (sub_s == $to_s && sub_n < $to_n))");
+      params.put("to_s", q.to().getEpochSecond());
+      params.put("to_n", q.to().getNano());
+    }
+    if (q.pageToken() != null) {
+      long[] t = PageToken.parse(q.pageToken());
+      script.append(", (sub_s < $t_s || (sub_s == $t_s && (sub_n < $t_n || (sub_n == $t_n && seq < $t_q))))");
+      params.put("t_s", t[0]);
+      params.put("t_n", t[1]);
+      params.put("t_q", t[2]);
+    }
+    script.append("\n:order -sub_s, -sub_n, -seq\n:limit $limit");
+    params.put("limit", q.pageSize() + 1);
+    synchronized (lock) {
+      checkOpen();
+      List<JsonNode> rows = read(script.toString(), params).rows();
+      List<StoredRequest> items = new ArrayList<>();
+      for (int i = 0; i < Math.min(rows.size(), q.pageSize()); i++) {
+        items.add(stored(rows.get(i)));
+      }
+      Optional<String> next = Optional.empty();
+      if (rows.size() > q.pageSize()) {
+        JsonNode last = rows.get(q.pageSize() - 1);
+        next = Optional.of(PageToken.of(last.get(4).asLong(), last.get(5).asLong(), last.get(8).asLong()));
+      }
+      return new Page<>(items, next);
+    }
+  }
+
+  @Override
+  public StoreCapabilities capabilities() {
+    return new StoreCapabilities(Optional.of("datalog"), options.embeddingOutput() != null);
+  }
+
+  /**
+   * Runs CozoScript over {@code deduce_request} (and {@code deduce_embedding}) with Cozo's immutable flag, so Cozo
+   * itself rejects any write ({@code :put}, {@code :rm}, {@code ::remove} and the rest) instead of this store
+   * guessing from the text.
+   */
+  @Override
+  public List<Map<String, Object>> query(String text, Map<String, Object> params) {
+    if (text == null || text.isBlank()) {
+      throw new IllegalArgumentException("query text is empty; expected a CozoScript query such as "
+          + "?[id] := *deduce_request{id}");
+    }
+    Map<String, Object> p = params == null ? Map.of() : params;
+    synchronized (lock) {
+      checkOpen();
+      CozoDb.Rows rows = read(text, p);
+      List<Map<String, Object>> out = new ArrayList<>();
+      for (JsonNode row : rows.rows()) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < rows.headers().size(); i++) {
+          m.put(rows.headers().get(i), CozoDb.JSON.convertValue(row.get(i), Object.class));
+        }
+        out.add(m);
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public List<Neighbour> nearest(float[] vector, int k) {
+    if (options.embeddingOutput() == null) {
+      throw new UnsupportedOperationException("vector search is off: set the store option "
+          + CozoStoreOptions.EMBEDDING_OUTPUT + " (and " + CozoStoreOptions.EMBEDDING_DIM + ")");
+    }
+    if (vector == null || vector.length != options.embeddingDim()) {
+      throw new IllegalArgumentException("query vector has " + (vector == null ? "no" : vector.length)
+          + " elements; expected " + options.embeddingDim());
+    }
+    if (k < 1 || k > MAX_K) {
+      throw new IllegalArgumentException("k is " + k + "; expected 1 to " + MAX_K);
+    }
+    List<Object> q = new ArrayList<>(vector.length);
+    for (float f : vector) {
+      if (!Float.isFinite(f)) {
+        throw new IllegalArgumentException("query vector holds " + f + "; expected finite numbers");
+      }
+      q.add(f);
+    }
+    synchronized (lock) {
+      checkOpen();
+      List<Neighbour> out = new ArrayList<>();
+      for (JsonNode row : read(NEAREST, Map.of("q", q, "k", k, "ef", Math.max(50, k))).rows()) {
+        out.add(new Neighbour(row.get(0).asText(), row.get(1).asDouble()));
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        if (journal.size() > 0) {
+          snapshot();
+        }
+      } finally {
+        journal.close();
+        db.close();
+      }
+    }
+  }
+
+  /** Writes a snapshot now and empties the journal. */
+  void snapshot() {
+    ObjectNode data = db.export(options.relations());
+    Snapshots.write(folder.resolve(SNAPSHOT), data);
+    journal.reset();
+  }
+
+  private void commit(String op, String script, Map<String, Object> params) {
+    String json = CozoDb.write(params);
+    runGuarded(() -> db.runJson(script, json));
+    try {
+      journal.append(CozoDb.write(Map.of("op", op, "params", CozoDb.JSON.valueToTree(params))));
+    } catch (RuntimeException e) {
+      // memory now holds what the disk does not: go back to what is durable
+      rebuild();
+      throw e;
+    }
+    if (journal.size() >= options.snapshotJournalBytes()) {
+      snapshot();
+    }
+  }
+
+  private CozoDb.Rows read(String script, Object params) {
+    return runGuarded(() -> db.run(script, params, true));
+  }
+
+  private CozoDb.Rows runGuarded(Supplier<CozoDb.Rows> call) {
+    try {
+      return call.get();
+    } catch (CozoPanicException e) {
+      rebuild();
+      throw new StoreException(e.getMessage() + "; the engine was rebuilt from the last durable state", e);
+    }
+  }
+
+  private void rebuild() {
+    journal.close();
+    db.close();
+    load();
+  }
+
+  private void load() {
+    db = new CozoDb(engines.get());
+    try {
+      db.run(REQUEST_SCHEMA, Map.of(), false);
+      if (options.embeddingOutput() != null) {
+        db.run(":create deduce_embedding {id: String => vec: <F32; " + options.embeddingDim() + ">}", Map.of(),
+            false);
+        db.run("::hnsw create deduce_embedding:nearest {dim: " + options.embeddingDim() + ", m: 16, dtype: F32, "
+            + "fields: [vec], distance: " + options.embeddingDistance() + ", ef_construction: 50}", Map.of(), false);
+      }
+      restoreSnapshot();
+      List<String> records = new ArrayList<>();
+      journal = Journal.open(folder.resolve(JOURNAL), records);
+      for (String record : records) {
+        replay(record);
+      }
+      List<JsonNode> max = db.run("?[max(seq)] := *deduce_request{seq}", Map.of(), true).rows();
+      nextSeq = max.isEmpty() || max.get(0).get(0).isNull() ? 0 : max.get(0).get(0).asLong() + 1;
+    } catch (RuntimeException e) {
+      db.close();
+      if (journal != null) {
+        journal.close();
+      }
+      throw e instanceof StoreException ? e : new StoreException("cannot open Cozo store " + folder + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private void restoreSnapshot() {
+    JsonNode snap = Snapshots.read(folder.resolve(SNAPSHOT));
+    if (snap == null) {
+      return;
+    }
+    JsonNode requests = snap.get("deduce_request");
+    if (requests == null) {
+      throw new StoreException("snapshot in " + folder + " has no deduce_request relation; expected one "
+          + "written by this store");
+    }
+    db.importData(CozoDb.JSON.createObjectNode().set("deduce_request", requests));
+    JsonNode emb = snap.get("deduce_embedding");
+    if (emb != null && options.embeddingOutput() != null && !emb.path("rows").isEmpty()) {
+      // a :put, unlike import_relations, maintains the HNSW index
+      db.run("emb[id, vec] <- $embeddings\n?[id, vec] := emb[id, vec]\n:put deduce_embedding {id => vec}",
+          Map.of("embeddings", emb.get("rows")), false);
+    }
+  }
+
+  private void replay(String record) {
+    JsonNode r;
+    try {
+      r = CozoDb.JSON.readTree(record);
+    } catch (java.io.IOException e) {
+      throw new StoreException("journal record in " + folder + " is not JSON: " + e.getMessage(), e);
+    }
+    JsonNode params = r.get("params");
+    String op = r.path("op").asText();
+    String script;
+    if ("append".equals(op)) {
+      script = APPEND;
+    } else if ("complete".equals(op)) {
+      boolean emb = params.has("embeddings");
+      if (emb && options.embeddingOutput() == null) {
+        ((ObjectNode) params).remove("embeddings");
+        emb = false;
+      }
+      script = completeScript(emb);
+    } else {
+      throw new StoreException("journal record in " + folder + " has unknown op '" + op
+          + "'; expected append or complete");
+    }
+    db.runJson(script, CozoDb.write(params));
+  }
+
+  private static String completeScript(boolean embeddings) {
+    // the embedding block reads the state before this batch, so it runs first
+    return (embeddings ? EMBED : "") + COMPLETE;
+  }
+
+  private float[] embedding(ResultRecord r) {
+    String name = options.embeddingOutput();
+    if (name == null || r.status() != RequestStatus.DONE || !r.outputs().contains(name)) {
+      return null;
+    }
+    Tensor t = r.outputs().get(name);
+    if (t.dtype() != dev.deduce.api.DataType.FLOAT32 || t.elementCount() != options.embeddingDim()) {
+      throw new IllegalArgumentException("output '" + name + "' of request " + r.requestId() + " is "
+          + t.dtype() + " with " + t.elementCount() + " elements; expected FLOAT32 with "
+          + options.embeddingDim() + " (store option " + CozoStoreOptions.EMBEDDING_DIM + ")");
+    }
+    float[] v = t.toFloatArray();
+    for (float f : v) {
+      if (!Float.isFinite(f)) {
+        throw new IllegalArgumentException("output '" + name + "' of request " + r.requestId() + " holds " + f
+            + "; expected finite numbers to index");
+      }
+    }
+    return v;
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new StoreException("Cozo store " + folder + " is closed");
+    }
+  }
+
+  private static List<Object> row(RequestRecord r, long seq, ResultRecord res) {
+    List<Object> row = new ArrayList<>(16);
+    row.add(r.requestId());
+    row.add(r.model());
+    row.add(r.version());
+    row.add(encode(r.inputs()));
+    row.add(r.submittedAt().getEpochSecond());
+    row.add(r.submittedAt().getNano());
+    row.add(r.deadline().toString());
+    row.add(r.idempotencyKey());
+    row.add(seq);
+    if (res == null) {
+      row.add(RequestStatus.PENDING.name());
+      row.add(r.version());
+      row.add(null);
+      row.add(null);
+      row.add(null);
+      row.add(null);
+      row.add(0);
+    } else {
+      row.add(res.status().name());
+      row.add(res.version());
+      row.add(encode(res.outputs()));
+      row.add(res.errorKind() == null ? null : res.errorKind().name());
+      row.add(res.error());
+      row.add(res.completedAt().toString());
+      row.add(res.attempts());
+    }
+    return row;
+  }
+
+  private static RequestRecord request(JsonNode row) {
+    return new RequestRecord(row.get(0).asText(), row.get(1).asText(), row.get(2).asText(), decode(row.get(3)),
+        Instant.ofEpochSecond(row.get(4).asLong(), row.get(5).asLong()), Instant.parse(row.get(6).asText()),
+        row.get(7).isNull() ? null : row.get(7).asText());
+  }
+
+  private static StoredRequest stored(JsonNode row) {
+    RequestRecord req = request(row);
+    RequestStatus status = RequestStatus.valueOf(row.get(9).asText());
+    if (status == RequestStatus.PENDING) {
+      return StoredRequest.pending(req);
+    }
+    return new StoredRequest(req, status, row.get(10).asText(),
+        row.get(11).isNull() ? NamedTensors.empty() : decode(row.get(11)),
+        row.get(12).isNull() ? null : ErrorKind.valueOf(row.get(12).asText()),
+        row.get(13).isNull() ? null : row.get(13).asText(),
+        row.get(14).isNull() ? null : Instant.parse(row.get(14).asText()), row.get(15).asInt());
+  }
+
+  private static String encode(NamedTensors t) {
+    return Base64.getEncoder().encodeToString(TensorCodec.encode(t));
+  }
+
+  private static NamedTensors decode(JsonNode n) {
+    return TensorCodec.decode(Base64.getDecoder().decode(n.asText()));
+  }
+}

@@ -1,0 +1,72 @@
+package dev.deduce.store.cozo;
+
+import dev.deduce.spi.StoreConfig;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The store options this plugin reads, validated once at open.
+ *
+ * @param embeddingOutput      the result output indexed for vector search, or null for none
+ * @param embeddingDim         its element count
+ * @param embeddingDistance    Cozo's HNSW distance: L2, Cosine or IP
+ * @param snapshotJournalBytes journal size that triggers a compacting snapshot
+ */
+record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddingDistance,
+    long snapshotJournalBytes) {
+
+  static final String EMBEDDING_OUTPUT = "embedding.output";
+  static final String EMBEDDING_DIM = "embedding.dim";
+  static final String EMBEDDING_DISTANCE = "embedding.distance";
+  static final String SNAPSHOT_JOURNAL_BYTES = "snapshot.journalBytes";
+  private static final Set<String> KNOWN = Set.of(EMBEDDING_OUTPUT, EMBEDDING_DIM, EMBEDDING_DISTANCE,
+      SNAPSHOT_JOURNAL_BYTES);
+  private static final int MAX_DIM = 65_536;
+
+  static CozoStoreOptions from(StoreConfig config) {
+    for (String key : config.options().keySet()) {
+      if (!KNOWN.contains(key)) {
+        throw new IllegalArgumentException("unknown Cozo store option '" + key + "'; expected one of "
+            + String.join(", ", KNOWN.stream().sorted().toList()));
+      }
+    }
+    String output = config.option(EMBEDDING_OUTPUT, null);
+    if (output != null && output.isBlank()) {
+      throw new IllegalArgumentException(EMBEDDING_OUTPUT + " is blank; expected an output name");
+    }
+    String dimText = config.option(EMBEDDING_DIM, null);
+    if ((output == null) != (dimText == null)) {
+      throw new IllegalArgumentException(EMBEDDING_OUTPUT + " and " + EMBEDDING_DIM + " go together; got only "
+          + (output == null ? EMBEDDING_DIM : EMBEDDING_OUTPUT));
+    }
+    int dim = 0;
+    if (dimText != null) {
+      dim = parse(EMBEDDING_DIM, dimText, 1, MAX_DIM);
+    }
+    String distance = config.option(EMBEDDING_DISTANCE, "L2");
+    if (!Set.of("L2", "Cosine", "IP").contains(distance)) {
+      throw new IllegalArgumentException(EMBEDDING_DISTANCE + " is '" + distance + "'; expected L2, Cosine or IP");
+    }
+    long bytes = parse(SNAPSHOT_JOURNAL_BYTES, config.option(SNAPSHOT_JOURNAL_BYTES, "8388608"), 1,
+        Integer.MAX_VALUE);
+    return new CozoStoreOptions(output, dim, distance, bytes);
+  }
+
+  /** The relations a snapshot holds. */
+  List<String> relations() {
+    return embeddingOutput == null ? List.of("deduce_request") : List.of("deduce_request", "deduce_embedding");
+  }
+
+  private static int parse(String key, String text, int min, int max) {
+    try {
+      int v = Integer.parseInt(text.strip());
+      if (v >= min && v <= max) {
+        return v;
+      }
+    } catch (NumberFormatException e) {
+      // reported below with the expected range
+    }
+    throw new IllegalArgumentException(key + " is '" + text + "'; expected a whole number from " + min + " to "
+        + max);
+  }
+}

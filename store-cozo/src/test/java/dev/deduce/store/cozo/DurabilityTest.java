@@ -1,0 +1,200 @@
+package dev.deduce.store.cozo;
+
+import static dev.deduce.store.cozo.Fixtures.done;
+import static dev.deduce.store.cozo.Fixtures.request;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.deduce.api.RequestStatus;
+import dev.deduce.api.StoreException;
+import dev.deduce.spi.HistoryQuery;
+import dev.deduce.spi.RequestRecord;
+import dev.deduce.spi.Store;
+import dev.deduce.spi.StoredRequest;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DurabilityTest {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void tornLastJournalRecordIsDroppedAndEarlierOnesKept() throws Exception {
+    writeThreeAndCrash();
+    Path journal = dir.resolve(CozoStore.JOURNAL);
+    long size = Files.size(journal);
+    try (FileChannel ch = FileChannel.open(journal, StandardOpenOption.WRITE)) {
+      ch.truncate(size - 5); // the last record's bytes only partly reached the disk
+    }
+    try (Store store = CozoStoreTest.open(dir)) {
+      assertThat(store.get("a")).isPresent();
+      assertThat(store.get("b")).isPresent();
+      assertThat(store.get("c")).isEmpty();
+      store.append(List.of(request("d", 4)));
+    }
+    try (Store store = CozoStoreTest.open(dir)) {
+      assertThat(store.history(HistoryQuery.all()).items()).extracting(StoredRequest::requestId)
+          .containsExactly("d", "b", "a");
+    }
+  }
+
+  @Test
+  void lastRecordFailingItsCrcIsDropped() throws Exception {
+    writeThreeAndCrash();
+    flipByte(dir.resolve(CozoStore.JOURNAL), Files.size(dir.resolve(CozoStore.JOURNAL)) - 3);
+    try (Store store = CozoStoreTest.open(dir)) {
+      assertThat(store.get("b")).isPresent();
+      assertThat(store.get("c")).isEmpty();
+    }
+  }
+
+  @Test
+  void corruptionBeforeIntactRecordsRefusesToOpen() throws Exception {
+    writeThreeAndCrash();
+    flipByte(dir.resolve(CozoStore.JOURNAL), 12);
+    assertThatThrownBy(() -> CozoStoreTest.open(dir)).isInstanceOf(StoreException.class)
+        .hasMessageContaining("corrupt at byte 0");
+  }
+
+  @Test
+  void snapshotPlusJournalRestoreEverything() {
+    try (Store store = CozoStoreTest.open(dir)) {
+      store.append(List.of(request("a", 1), request("b", 2)));
+      ((CozoStore) store).snapshot();
+      store.complete(List.of(done(request("a", 1), 1, 0, 0)));
+    }
+    // close snapshots; reopen sees one file and an empty journal
+    assertThat(dir.resolve(CozoStore.JOURNAL)).isEmptyFile();
+    try (Store store = CozoStoreTest.open(dir)) {
+      assertThat(store.get("a").orElseThrow().status()).isEqualTo(RequestStatus.DONE);
+      assertThat(store.pending()).extracting(RequestRecord::requestId).containsExactly("b");
+    }
+  }
+
+  @Test
+  void panicPoisonsTheInstanceAndTheStoreRebuildsFromDisk() {
+    FaultInjectingRunner[] last = new FaultInjectingRunner[1];
+    CozoStore store = new CozoStore(dir, CozoStoreOptions.from(new dev.deduce.spi.StoreConfig(dir, Map.of())),
+        () -> last[0] = new FaultInjectingRunner(new ChicoryCozoRunner()));
+    try {
+      store.append(List.of(request("a", 1)));
+      FaultInjectingRunner before = last[0];
+      before.failNextRun = true;
+      assertThatThrownBy(() -> store.get("a")).isInstanceOf(StoreException.class)
+          .hasMessageContaining("injected").hasMessageContaining("rebuilt");
+      assertThat(last[0]).isNotSameAs(before);
+      assertThat(before.closed).isTrue();
+      assertThat(store.get("a")).isPresent();
+    } finally {
+      store.close();
+    }
+  }
+
+  @Test
+  void sigkillLosesNoAcknowledgedWriteAndDuplicatesNothing() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process child = new ProcessBuilder(java, "-XX:-DontCompileHugeMethods", "-cp", System.getProperty("java.class.path"),
+        KillChild.class.getName(), dir.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Set<String> acked = new HashSet<>();
+    Set<String> done = new HashSet<>();
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      String line;
+      while (acked.size() + done.size() < 30 && (line = out.readLine()) != null) {
+        if (line.startsWith("ACK ")) {
+          acked.add(line.substring(4));
+        } else if (line.startsWith("DONE ")) {
+          done.add(line.substring(5));
+        }
+      }
+      child.destroyForcibly();
+      assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(acked.size() + done.size()).isEqualTo(30);
+    try (Store store = CozoStoreTest.open(dir)) {
+      List<String> all = new ArrayList<>();
+      var q = HistoryQuery.all().withPageSize(1000);
+      store.history(q).items().forEach(s -> all.add(s.requestId()));
+      assertThat(all).doesNotHaveDuplicates();
+      assertThat(all).containsAll(acked).containsAll(done);
+      for (String id : done) {
+        assertThat(store.get(id).orElseThrow().status()).as(id).isEqualTo(RequestStatus.DONE);
+      }
+      Set<String> pending = new HashSet<>();
+      store.pending().forEach(r -> pending.add(r.requestId()));
+      assertThat(pending).containsAll(acked);
+    }
+  }
+
+  private void writeThreeAndCrash() throws Exception {
+    // a child would be slower; copying the files before close() leaves exactly what a crash leaves
+    Path crashed = Files.createTempDirectory(dir, "live");
+    try (Store store = CozoStoreTest.open(crashed)) {
+      store.append(List.of(request("a", 1)));
+      store.append(List.of(request("b", 2)));
+      store.append(List.of(request("c", 3)));
+      Files.copy(crashed.resolve(CozoStore.JOURNAL), dir.resolve(CozoStore.JOURNAL));
+    }
+    assertThat(new File(dir.toFile(), CozoStore.SNAPSHOT)).doesNotExist();
+  }
+
+  private static void flipByte(Path file, long at) throws Exception {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      var b = java.nio.ByteBuffer.allocate(1);
+      ch.read(b, at);
+      b.put(0, (byte) (b.get(0) ^ 0x5A)).rewind();
+      ch.write(b, at);
+    }
+  }
+
+  /** Wraps the real engine and makes one call fail as a panic does, to prove the store recovers. */
+  static final class FaultInjectingRunner implements CozoRunner {
+    final CozoRunner real;
+    boolean failNextRun;
+    boolean closed;
+
+    FaultInjectingRunner(CozoRunner real) {
+      this.real = real;
+    }
+
+    @Override
+    public String run(String script, String paramsJson, boolean immutable) {
+      if (failNextRun) {
+        failNextRun = false;
+        throw new CozoPanicException("Cozo panicked: injected", null);
+      }
+      return real.run(script, paramsJson, immutable);
+    }
+
+    @Override
+    public String exportRelations(String requestJson) {
+      return real.exportRelations(requestJson);
+    }
+
+    @Override
+    public String importRelations(String dataJson) {
+      return real.importRelations(dataJson);
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      real.close();
+    }
+  }
+}
