@@ -48,6 +48,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,7 +158,7 @@ public final class DeduceRuntime implements InferenceService {
     for (int i = 0; i < settings.instances(); i++) {
       instances.add(loaded);
     }
-    install(model, version, instances, settings);
+    install(model, version, instances, settings, false, true);
   }
 
   /**
@@ -189,7 +191,68 @@ public final class DeduceRuntime implements InferenceService {
       closeAll(instances);
       throw e;
     }
-    install(model, version, instances, settings);
+    install(model, version, instances, settings, false, true);
+  }
+
+  /**
+   * The model repository's deploy: loads {@code source}, lets {@code signature} adjust the signature the engine
+   * reports and {@code settingsFor} pick settings for it (warm-up inputs may depend on the signature), then warms up.
+   * With {@code replace}, a deployed version of the same name is swapped out atomically and retired; otherwise that
+   * is an error. The new version becomes the default only when the model has none, or it replaces the default.
+   *
+   * @return the retirement of the replaced version, or a completed future
+   */
+  CompletableFuture<Void> deploy(String model, String version, ModelSource source,
+      UnaryOperator<ModelSignature> signature, Function<ModelSignature, ModelSettings> settingsFor, boolean replace) {
+    InferenceEngine engine = enginesByFormat.get(source.format());
+    if (engine == null) {
+      throw new ModelLoadException(source.path(), "no engine loads format '" + source.format()
+          + "'; expected one of " + enginesByFormat.keySet());
+    }
+    List<LoadedModel> instances = new ArrayList<>();
+    try {
+      LoadedModel first = engine.load(source);
+      instances.add(first);
+      ModelSignature sig = signature.apply(first.signature());
+      ModelSettings s = settingsFor.apply(sig);
+      for (int i = 1; i < s.instances(); i++) {
+        instances.add(engine.threadSafeModels() ? first : engine.load(source));
+      }
+      if (!sig.equals(first.signature())) {
+        List<LoadedModel> adapted = new ArrayList<>();
+        java.util.IdentityHashMap<LoadedModel, LoadedModel> seen = new java.util.IdentityHashMap<>();
+        for (LoadedModel m : instances) {
+          adapted.add(seen.computeIfAbsent(m, x -> new SignatureOverride(x, sig)));
+        }
+        instances = adapted;
+      }
+      return install(model, version, instances, s, replace, false);
+    } catch (RuntimeException e) {
+      closeAll(instances);
+      throw e;
+    }
+  }
+
+  /** Engine id to the formats it loads. */
+  Map<String, java.util.Set<String>> engineFormats() {
+    Map<String, java.util.Set<String>> out = new java.util.TreeMap<>();
+    for (InferenceEngine e : enginesByFormat.values()) {
+      out.computeIfAbsent(e.id(), id -> new java.util.TreeSet<>()).addAll(e.formats());
+    }
+    return out;
+  }
+
+  /** Whether close() has begun. */
+  boolean closed() {
+    return closing.get();
+  }
+
+  MeterRegistry meterRegistry() {
+    return metrics.registry();
+  }
+
+  RuntimeSettings settings() {
+    return settings;
   }
 
   /**
@@ -405,7 +468,8 @@ public final class DeduceRuntime implements InferenceService {
 
   // ------------------------------------------------------------------ internals
 
-  private void install(String model, String version, List<LoadedModel> instances, ModelSettings s) {
+  private CompletableFuture<Void> install(String model, String version, List<LoadedModel> instances, ModelSettings s,
+      boolean replace, boolean makeDefault) {
     Objects.requireNonNull(model, "model name must not be null");
     Objects.requireNonNull(version, "version must not be null");
     if (model.isBlank() || version.isBlank()) {
@@ -430,8 +494,10 @@ public final class DeduceRuntime implements InferenceService {
       return created;
     });
     ServingVersion v;
+    ServingVersion old;
     synchronized (e) {
-      if (e.versions.containsKey(version)) {
+      old = e.versions.get(version);
+      if (old != null && !replace) {
         closeAll(instances);
         throw new IllegalStateException("model '" + model + "' version '" + version + "' is already deployed;"
             + " expected a new version, or retire this one first");
@@ -440,9 +506,13 @@ public final class DeduceRuntime implements InferenceService {
       v.start(runner);
       e.queue.capacity(s.queueCapacity());
       e.versions.put(version, v);
-      e.serving = v; // one volatile write: unversioned requests switch atomically
+      if (makeDefault || e.serving == null || e.serving == old) {
+        e.serving = v; // one volatile write: unversioned requests switch atomically
+      }
     }
     recover(e, v);
+    // requests already routed to the replaced version finish on it; new ones find v in the map
+    return old == null ? CompletableFuture.completedFuture(null) : old.retire();
   }
 
   private static void warmUp(String model, String version, List<LoadedModel> instances, ModelSettings s) {
