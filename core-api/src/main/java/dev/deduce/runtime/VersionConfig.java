@@ -249,7 +249,7 @@ final class VersionConfig {
         out.add(b.build());
       }
       if (w.hasPath("inputs")) {
-        out.addAll(inputs(w, signature, configFile, "warm-up.inputs"));
+        out.addAll(inputs(w, signature, configFile, "inputs", "warm-up.inputs"));
       }
       if (w.hasPath("file")) {
         Path file = inside(configFile.getParent(), w.getString("file"), configFile, null);
@@ -258,7 +258,7 @@ final class VersionConfig {
           throw new ModelLoadException(file, "has no inputs; expected inputs = [ { <input> { dtype = ..., shape ="
               + " [...], values = [...] } } ]");
         }
-        out.addAll(inputs(f, signature, file, "inputs"));
+        out.addAll(inputs(f, signature, file, "inputs", "inputs"));
       }
     } catch (ConfigException e) {
       throw new ModelLoadException(configFile, "bad warm-up: " + e.getMessage());
@@ -266,14 +266,15 @@ final class VersionConfig {
     return out;
   }
 
-  private static List<NamedTensors> inputs(Config c, ModelSignature signature, Path file, String key) {
+  private static List<NamedTensors> inputs(Config c, ModelSignature signature, Path file, String key,
+      String label) {
     List<NamedTensors> out = new ArrayList<>();
     List<? extends com.typesafe.config.ConfigObject> requests = c.getObjectList(key);
     for (int r = 0; r < requests.size(); r++) {
       NamedTensors.Builder b = NamedTensors.builder();
       Config req = requests.get(r).toConfig();
       for (String name : requests.get(r).keySet()) {
-        String where = key + "[" + r + "].\"" + name + "\"";
+        String where = label + "[" + r + "].\"" + name + "\"";
         try {
           Config t = req.getConfig(com.typesafe.config.ConfigUtil.joinPath(name));
           DataType dtype = t.hasPath("dtype") ? dtype(t.getString("dtype"), where)
