@@ -69,7 +69,8 @@ public final class DeduceRuntime implements InferenceService {
   private final RuntimeSettings settings;
   private final Durability durability;
   private final Store store;
-  private final Map<String, InferenceEngine> enginesByFormat;
+  private final Map<String, List<InferenceEngine>> enginesByFormat;
+  private final Map<String, InferenceEngine> enginesById;
   private final RuntimeMetrics metrics;
   private final Tracer tracer;
   private final GroupCommitWriter writer;
@@ -103,13 +104,18 @@ public final class DeduceRuntime implements InferenceService {
           + " or durability NONE");
     }
     this.enginesByFormat = new HashMap<>();
+    this.enginesById = new java.util.TreeMap<>();
     for (InferenceEngine e : b.engines) {
+      InferenceEngine prev = enginesById.putIfAbsent(e.id(), e);
+      if (prev == e) {
+        continue;
+      }
+      if (prev != null) {
+        throw new IllegalArgumentException("two engines have the id '" + e.id() + "' (" + prev.getClass().getName()
+            + " and " + e.getClass().getName() + "); expected unique engine ids");
+      }
       for (String format : e.formats()) {
-        InferenceEngine prev = enginesByFormat.putIfAbsent(format, e);
-        if (prev != null && prev != e) {
-          throw new IllegalArgumentException("engines '" + prev.id() + "' and '" + e.id() + "' both load format '"
-              + format + "'; expected one engine per format");
-        }
+        enginesByFormat.computeIfAbsent(format, f -> new ArrayList<>()).add(e);
       }
     }
     this.metrics = new RuntimeMetrics(b.registry != null ? b.registry : new SimpleMeterRegistry());
@@ -170,11 +176,17 @@ public final class DeduceRuntime implements InferenceService {
   public void deploy(String model, String version, ModelSource source, ModelSettings settings) {
     Objects.requireNonNull(source, "model source must not be null");
     Objects.requireNonNull(settings, "settings must not be null");
-    InferenceEngine engine = enginesByFormat.get(source.format());
-    if (engine == null) {
+    List<InferenceEngine> candidates = enginesByFormat.getOrDefault(source.format(), List.of());
+    if (candidates.isEmpty()) {
       throw new ModelLoadException(source.path(), "no engine loads format '" + source.format()
           + "'; expected one of " + enginesByFormat.keySet());
     }
+    if (candidates.size() > 1) {
+      throw new ModelLoadException(source.path(), "format '" + source.format() + "' is loaded by several engines "
+          + candidates.stream().map(InferenceEngine::id).toList() + "; expected a model repository config naming"
+          + " the engine id");
+    }
+    InferenceEngine engine = candidates.get(0);
     List<LoadedModel> instances = new ArrayList<>();
     try {
       if (engine.threadSafeModels()) {
@@ -195,19 +207,19 @@ public final class DeduceRuntime implements InferenceService {
   }
 
   /**
-   * The model repository's deploy: loads {@code source}, lets {@code signature} adjust the signature the engine
+   * The model repository's deploy: loads {@code source} with engine {@code engineId}, lets {@code signature} adjust the signature the engine
    * reports and {@code settingsFor} pick settings for it (warm-up inputs may depend on the signature), then warms up.
    * With {@code replace}, a deployed version of the same name is swapped out atomically and retired; otherwise that
    * is an error. The new version becomes the default only when the model has none, or it replaces the default.
    *
    * @return the retirement of the replaced version, or a completed future
    */
-  CompletableFuture<Void> deploy(String model, String version, ModelSource source,
+  CompletableFuture<Void> deploy(String model, String version, String engineId, ModelSource source,
       UnaryOperator<ModelSignature> signature, Function<ModelSignature, ModelSettings> settingsFor, boolean replace) {
-    InferenceEngine engine = enginesByFormat.get(source.format());
-    if (engine == null) {
-      throw new ModelLoadException(source.path(), "no engine loads format '" + source.format()
-          + "'; expected one of " + enginesByFormat.keySet());
+    InferenceEngine engine = enginesById.get(engineId);
+    if (engine == null || !engine.formats().contains(source.format())) {
+      throw new ModelLoadException(source.path(), "no engine '" + engineId + "' loads format '" + source.format()
+          + "'; expected one of " + engineFormats());
     }
     List<LoadedModel> instances = new ArrayList<>();
     try {
@@ -236,7 +248,7 @@ public final class DeduceRuntime implements InferenceService {
   /** Engine id to the formats it loads. */
   Map<String, java.util.Set<String>> engineFormats() {
     Map<String, java.util.Set<String>> out = new java.util.TreeMap<>();
-    for (InferenceEngine e : enginesByFormat.values()) {
+    for (InferenceEngine e : enginesById.values()) {
       out.computeIfAbsent(e.id(), id -> new java.util.TreeSet<>()).addAll(e.formats());
     }
     return out;
@@ -725,7 +737,7 @@ public final class DeduceRuntime implements InferenceService {
 
     private Builder() {}
 
-    /** Adds an engine used by {@link DeduceRuntime#deploy(String, String, ModelSource, ModelSettings)}. */
+    /** Adds an engine; several may load one format, and a model repository config then picks one by id. */
     public Builder engine(InferenceEngine engine) {
       engines.add(Objects.requireNonNull(engine, "engine must not be null"));
       return this;
@@ -771,7 +783,7 @@ public final class DeduceRuntime implements InferenceService {
      * Starts the runtime and, with a store, reads the PENDING requests to recover.
      *
      * @throws IllegalStateException when RESULTS or DURABLE is asked for without a store
-     * @throws IllegalArgumentException when settings are bad or two engines claim one format
+     * @throws IllegalArgumentException when settings are bad or two engines share an id
      */
     public DeduceRuntime build() {
       return new DeduceRuntime(this);

@@ -358,7 +358,7 @@ public final class ModelRepository implements AutoCloseable {
       VersionConfig cfg = VersionConfig.read(name, version, dir, modelConfFile, modelConf, runtime.engineFormats(),
           real);
       ModelSettings base = runtime.settingsFor(name);
-      CompletableFuture<Void> replaced = runtime.deploy(name, version, cfg.source(), cfg::adapt,
+      CompletableFuture<Void> replaced = runtime.deploy(name, version, cfg.engine, cfg.source(), cfg::adapt,
           sig -> cfg.settings(base, sig), servedPrint != null);
       retiring.add(replaced);
       state.served.put(v, print);
