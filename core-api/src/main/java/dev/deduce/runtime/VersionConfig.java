@@ -46,9 +46,10 @@ final class VersionConfig {
   final Path file;
   final Map<String, String> options;
   private final Config config;
+  private final Path root;
 
   private VersionConfig(String model, String version, Path configFile, String engine, String format, Path file,
-      Map<String, String> options, Config config) {
+      Map<String, String> options, Config config, Path root) {
     this.model = model;
     this.version = version;
     this.configFile = configFile;
@@ -57,6 +58,7 @@ final class VersionConfig {
     this.file = file;
     this.options = options;
     this.config = config;
+    this.root = root;
   }
 
   /** Parses a model.conf file; a missing one is an empty config. */
@@ -121,7 +123,7 @@ final class VersionConfig {
       String fileName = required(c, "file", named, "file = <model file or folder, relative to " + versionDir + ">");
       Path file = inside(versionDir, fileName, named, root);
       Map<String, String> options = options(c, named);
-      return new VersionConfig(model, version, named, engine, format, file, options, c);
+      return new VersionConfig(model, version, named, engine, format, file, options, c, root);
     } catch (ConfigException e) {
       throw new ModelLoadException(named, e.getMessage());
     }
@@ -252,7 +254,7 @@ final class VersionConfig {
         out.addAll(inputs(w, signature, configFile, "inputs", "warm-up.inputs"));
       }
       if (w.hasPath("file")) {
-        Path file = inside(configFile.getParent(), w.getString("file"), configFile, null);
+        Path file = inside(configFile.getParent(), w.getString("file"), configFile, root);
         Config f = parse(file);
         if (!f.hasPath("inputs")) {
           throw new ModelLoadException(file, "has no inputs; expected inputs = [ { <input> { dtype = ..., shape ="

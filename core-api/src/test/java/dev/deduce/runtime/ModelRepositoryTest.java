@@ -320,6 +320,12 @@ class ModelRepositoryTest {
   }
 
   @Test
+  void warmUpFileThatLeavesTheVersionFolderIsRefused() {
+    repo.version("m", 1, Repo.CONF + "warm-up.file = \"../../outside.json\"\n");
+    assertThat(onlyProblem("m").message()).contains("file '../../outside.json' leaves the version folder");
+  }
+
+  @Test
   void engineOptionsReachTheEngine() {
     // the reference engine enforces maxElements itself, so the 4-element zero warm-up fails only if the option arrived
     repo.version("m", 1, Repo.CONF + "options { maxElements = 3 }\n");
