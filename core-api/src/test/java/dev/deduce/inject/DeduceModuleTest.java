@@ -92,6 +92,26 @@ class DeduceModuleTest {
   }
 
   @Test
+  void storeFromAPluginRecordsResultsWhenDurabilityAsksForIt() throws Exception {
+    Path plugins = Files.createDirectory(tmp.resolve("plugins"));
+    PluginJars.plugin("memory-store").classes("store")
+        .text(PluginJars.STORE_SERVICES, "dev.deduce.plugin.fixture.store.MemoryStoreProvider\n")
+        .jar(plugins, "memory-store.jar");
+    RuntimeSettings settings = RuntimeSettings.load(Map.of("deduce.repository.dir", models().toString(),
+        "deduce.plugins.dir", plugins.toString(), "deduce.durability", "RESULTS", "deduce.store.id", "memory",
+        "deduce.store.location", tmp.resolve("db").toString()));
+    Injector injector = Guice.createInjector(new DeduceModule(settings, new SimpleMeterRegistry()));
+    try (DeduceLifecycle lifecycle = injector.getInstance(DeduceLifecycle.class)) {
+      DeduceRuntime runtime = injector.getInstance(DeduceRuntime.class);
+      assertThat(runtime.durability()).isEqualTo(dev.deduce.runtime.Durability.RESULTS);
+      NamedTensors in = NamedTensors.of("x", Tensor.ofFloats(new float[] {3f, -3f, 1f}, 1, 3));
+      assertThat(runtime.infer("relu", null, in, dev.deduce.api.RequestOptions.builder().idempotencyKey("k1")
+          .build()).output("y").toFloatArray()).containsExactly(3f, 0f, 1f);
+      assertThat(lifecycle.health().ready()).isTrue();
+    }
+  }
+
+  @Test
   void durabilityWithoutAStoreFailsStartNamingTheKeys() {
     RuntimeSettings settings = RuntimeSettings.load(Map.of("deduce.durability", "RESULTS"));
     assertThatThrownBy(() -> Guice.createInjector(new DeduceModule(settings, new SimpleMeterRegistry())))
