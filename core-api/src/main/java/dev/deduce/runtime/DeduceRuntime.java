@@ -48,6 +48,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +69,8 @@ public final class DeduceRuntime implements InferenceService {
   private final RuntimeSettings settings;
   private final Durability durability;
   private final Store store;
-  private final Map<String, InferenceEngine> enginesByFormat;
+  private final Map<String, List<InferenceEngine>> enginesByFormat;
+  private final Map<String, InferenceEngine> enginesById;
   private final RuntimeMetrics metrics;
   private final Tracer tracer;
   private final GroupCommitWriter writer;
@@ -101,13 +104,18 @@ public final class DeduceRuntime implements InferenceService {
           + " or durability NONE");
     }
     this.enginesByFormat = new HashMap<>();
+    this.enginesById = new java.util.TreeMap<>();
     for (InferenceEngine e : b.engines) {
+      InferenceEngine prev = enginesById.putIfAbsent(e.id(), e);
+      if (prev == e) {
+        continue;
+      }
+      if (prev != null) {
+        throw new IllegalArgumentException("two engines have the id '" + e.id() + "' (" + prev.getClass().getName()
+            + " and " + e.getClass().getName() + "); expected unique engine ids");
+      }
       for (String format : e.formats()) {
-        InferenceEngine prev = enginesByFormat.putIfAbsent(format, e);
-        if (prev != null && prev != e) {
-          throw new IllegalArgumentException("engines '" + prev.id() + "' and '" + e.id() + "' both load format '"
-              + format + "'; expected one engine per format");
-        }
+        enginesByFormat.computeIfAbsent(format, f -> new ArrayList<>()).add(e);
       }
     }
     this.metrics = new RuntimeMetrics(b.registry != null ? b.registry : new SimpleMeterRegistry());
@@ -156,7 +164,7 @@ public final class DeduceRuntime implements InferenceService {
     for (int i = 0; i < settings.instances(); i++) {
       instances.add(loaded);
     }
-    install(model, version, instances, settings);
+    install(model, version, instances, settings, false, true);
   }
 
   /**
@@ -168,11 +176,17 @@ public final class DeduceRuntime implements InferenceService {
   public void deploy(String model, String version, ModelSource source, ModelSettings settings) {
     Objects.requireNonNull(source, "model source must not be null");
     Objects.requireNonNull(settings, "settings must not be null");
-    InferenceEngine engine = enginesByFormat.get(source.format());
-    if (engine == null) {
+    List<InferenceEngine> candidates = enginesByFormat.getOrDefault(source.format(), List.of());
+    if (candidates.isEmpty()) {
       throw new ModelLoadException(source.path(), "no engine loads format '" + source.format()
           + "'; expected one of " + enginesByFormat.keySet());
     }
+    if (candidates.size() > 1) {
+      throw new ModelLoadException(source.path(), "format '" + source.format() + "' is loaded by several engines "
+          + candidates.stream().map(InferenceEngine::id).toList() + "; expected a model repository config naming"
+          + " the engine id");
+    }
+    InferenceEngine engine = candidates.get(0);
     List<LoadedModel> instances = new ArrayList<>();
     try {
       if (engine.threadSafeModels()) {
@@ -189,7 +203,68 @@ public final class DeduceRuntime implements InferenceService {
       closeAll(instances);
       throw e;
     }
-    install(model, version, instances, settings);
+    install(model, version, instances, settings, false, true);
+  }
+
+  /**
+   * The model repository's deploy: loads {@code source} with engine {@code engineId}, lets {@code signature} adjust the signature the engine
+   * reports and {@code settingsFor} pick settings for it (warm-up inputs may depend on the signature), then warms up.
+   * With {@code replace}, a deployed version of the same name is swapped out atomically and retired; otherwise that
+   * is an error. The new version becomes the default only when the model has none, or it replaces the default.
+   *
+   * @return the retirement of the replaced version, or a completed future
+   */
+  CompletableFuture<Void> deploy(String model, String version, String engineId, ModelSource source,
+      UnaryOperator<ModelSignature> signature, Function<ModelSignature, ModelSettings> settingsFor, boolean replace) {
+    InferenceEngine engine = enginesById.get(engineId);
+    if (engine == null || !engine.formats().contains(source.format())) {
+      throw new ModelLoadException(source.path(), "no engine '" + engineId + "' loads format '" + source.format()
+          + "'; expected one of " + engineFormats());
+    }
+    List<LoadedModel> instances = new ArrayList<>();
+    try {
+      LoadedModel first = engine.load(source);
+      instances.add(first);
+      ModelSignature sig = signature.apply(first.signature());
+      ModelSettings s = settingsFor.apply(sig);
+      for (int i = 1; i < s.instances(); i++) {
+        instances.add(engine.threadSafeModels() ? first : engine.load(source));
+      }
+      if (!sig.equals(first.signature())) {
+        List<LoadedModel> adapted = new ArrayList<>();
+        java.util.IdentityHashMap<LoadedModel, LoadedModel> seen = new java.util.IdentityHashMap<>();
+        for (LoadedModel m : instances) {
+          adapted.add(seen.computeIfAbsent(m, x -> new SignatureOverride(x, sig)));
+        }
+        instances = adapted;
+      }
+      return install(model, version, instances, s, replace, false);
+    } catch (RuntimeException e) {
+      closeAll(instances);
+      throw e;
+    }
+  }
+
+  /** Engine id to the formats it loads. */
+  Map<String, java.util.Set<String>> engineFormats() {
+    Map<String, java.util.Set<String>> out = new java.util.TreeMap<>();
+    for (InferenceEngine e : enginesById.values()) {
+      out.computeIfAbsent(e.id(), id -> new java.util.TreeSet<>()).addAll(e.formats());
+    }
+    return out;
+  }
+
+  /** Whether close() has begun. */
+  boolean closed() {
+    return closing.get();
+  }
+
+  MeterRegistry meterRegistry() {
+    return metrics.registry();
+  }
+
+  RuntimeSettings settings() {
+    return settings;
   }
 
   /**
@@ -405,7 +480,8 @@ public final class DeduceRuntime implements InferenceService {
 
   // ------------------------------------------------------------------ internals
 
-  private void install(String model, String version, List<LoadedModel> instances, ModelSettings s) {
+  private CompletableFuture<Void> install(String model, String version, List<LoadedModel> instances, ModelSettings s,
+      boolean replace, boolean makeDefault) {
     Objects.requireNonNull(model, "model name must not be null");
     Objects.requireNonNull(version, "version must not be null");
     if (model.isBlank() || version.isBlank()) {
@@ -430,8 +506,10 @@ public final class DeduceRuntime implements InferenceService {
       return created;
     });
     ServingVersion v;
+    ServingVersion old;
     synchronized (e) {
-      if (e.versions.containsKey(version)) {
+      old = e.versions.get(version);
+      if (old != null && !replace) {
         closeAll(instances);
         throw new IllegalStateException("model '" + model + "' version '" + version + "' is already deployed;"
             + " expected a new version, or retire this one first");
@@ -440,9 +518,13 @@ public final class DeduceRuntime implements InferenceService {
       v.start(runner);
       e.queue.capacity(s.queueCapacity());
       e.versions.put(version, v);
-      e.serving = v; // one volatile write: unversioned requests switch atomically
+      if (makeDefault || e.serving == null || e.serving == old) {
+        e.serving = v; // one volatile write: unversioned requests switch atomically
+      }
     }
     recover(e, v);
+    // requests already routed to the replaced version finish on it; new ones find v in the map
+    return old == null ? CompletableFuture.completedFuture(null) : old.retire();
   }
 
   private static void warmUp(String model, String version, List<LoadedModel> instances, ModelSettings s) {
@@ -655,7 +737,7 @@ public final class DeduceRuntime implements InferenceService {
 
     private Builder() {}
 
-    /** Adds an engine used by {@link DeduceRuntime#deploy(String, String, ModelSource, ModelSettings)}. */
+    /** Adds an engine; several may load one format, and a model repository config then picks one by id. */
     public Builder engine(InferenceEngine engine) {
       engines.add(Objects.requireNonNull(engine, "engine must not be null"));
       return this;
@@ -701,7 +783,7 @@ public final class DeduceRuntime implements InferenceService {
      * Starts the runtime and, with a store, reads the PENDING requests to recover.
      *
      * @throws IllegalStateException when RESULTS or DURABLE is asked for without a store
-     * @throws IllegalArgumentException when settings are bad or two engines claim one format
+     * @throws IllegalArgumentException when settings are bad or two engines share an id
      */
     public DeduceRuntime build() {
       return new DeduceRuntime(this);

@@ -30,11 +30,23 @@ final class SettingsLoader {
 
   /** Layers, later wins: reference.conf, {@code file} (or the one configured), {@code env}, {@code props}. */
   static RuntimeSettings load(Path file, Map<String, String> env, Properties props) {
+    return load(file, env, props, Map.of());
+  }
+
+  /** As {@link #load(Path, Map, Properties)}, with {@code app} (keys such as {@code deduce.plugins.dir}) on top. */
+  static RuntimeSettings load(Path file, Map<String, String> env, Properties props, Map<String, ?> app) {
     Config reference = ConfigFactory.parseResources(SettingsLoader.class.getClassLoader(), "reference.conf",
         ConfigParseOptions.defaults().setAllowMissing(false));
     Config sysLayer = ConfigFactory.parseMap(deduceProperties(props), "system properties");
     Config envLayer = ConfigFactory.parseMap(envOverrides(env), "environment variables " + ENV_PREFIX + "*");
-    Config overrides = sysLayer.withFallback(envLayer);
+    Config appLayer;
+    try {
+      appLayer = ConfigFactory.parseMap(app, "application overrides");
+    } catch (ConfigException e) {
+      throw new IllegalArgumentException("application overrides cannot be read: " + e.getMessage()
+          + "; expected dotted keys such as deduce.repository.dir with plain values", e);
+    }
+    Config overrides = appLayer.withFallback(sysLayer).withFallback(envLayer);
     Path configFile = file != null ? file : configuredFile(overrides);
     Config fileLayer = ConfigFactory.empty();
     if (configFile != null) {
@@ -156,13 +168,27 @@ final class SettingsLoader {
       Config modelCfg = modelsCfg.getConfig(ConfigUtil.joinPath(name)).withFallback(defaultsCfg);
       models.put(name, modelSettings(modelCfg, prefix));
     }
+    RuntimeSettings.Host host = new RuntimeSettings.Host(r.optionalPath("plugins.dir"),
+        r.get("plugins.trusted-digests", c -> c.getStringList("plugins.trusted-digests"),
+            "a list of SHA-256 digests in hex"),
+        r.optionalPath("repository.dir"), r.duration("repository.poll-interval", false),
+        r.get("store.id", c -> c.getString("store.id").trim(), "a store id such as sqlite, or \"\""),
+        r.optionalPath("store.location"), r.stringMap("store.options"));
     return new RuntimeSettings(durability, drain, streamInFlight, idemKeys, gcMax, gcDelay, gcCapacity,
-        storeAttempts, storeInitial, storeMax, defaults, models);
+        storeAttempts, storeInitial, storeMax, defaults, models, host, merged);
   }
 
   private static ModelSettings modelSettings(Config c, String prefix) {
+    return modelSettings(c, prefix, ModelSettings.defaults());
+  }
+
+  /**
+   * {@code base} with every model setting present in {@code c} applied; errors name {@code prefix + key} and the
+   * value's origin (file and line).
+   */
+  static ModelSettings modelSettings(Config c, String prefix, ModelSettings base) {
     Reader r = new Reader(c, prefix);
-    ModelSettings.Builder b = ModelSettings.builder();
+    ModelSettings.Builder b = base.toBuilder();
     r.apply("queue.capacity", () -> b.queueCapacity(r.integer("queue.capacity")));
     r.apply("queue.max-wait", () -> b.queueMaxWait(r.duration("queue.max-wait", false)));
     r.apply("batching.enabled", () -> b.batchingEnabled(r.bool("batching.enabled")));
@@ -194,6 +220,12 @@ final class SettingsLoader {
     }
   }
 
+  /** The keys of one model's settings, such as {@code batching.max-size}. */
+  static Set<String> modelKeys() {
+    Config reference = ConfigFactory.parseResources(SettingsLoader.class.getClassLoader(), "reference.conf");
+    return leafPaths(reference.getConfig(ROOT + ".defaults"));
+  }
+
   /** Rejects keys the reference does not define, so a typo fails start-up instead of being ignored. */
   private static void checkKnownKeys(Config user, Config reference) {
     Set<String> known = leafPaths(reference);
@@ -210,6 +242,8 @@ final class SettingsLoader {
           throw new IllegalArgumentException("unknown setting " + ROOT + "." + e.getKey() + where
               + "; expected one of the model keys " + new TreeSet<>(modelKeys));
         }
+      } else if (path.size() > 2 && path.get(0).equals("store") && path.get(1).equals("options")) {
+        continue; // store options are the store plugin's own keys
       } else if (!known.contains(e.getKey())) {
         throw new IllegalArgumentException("unknown setting " + ROOT + "." + e.getKey() + where
             + "; expected one of " + new TreeSet<>(known) + " or models.<name>.<model key>");
@@ -236,6 +270,9 @@ final class SettingsLoader {
     }
 
     void apply(String key, Runnable setter) {
+      if (!config.hasPathOrNull(key)) {
+        return;
+      }
       try {
         setter.run();
       } catch (SettingException e) {
@@ -299,6 +336,31 @@ final class SettingsLoader {
         }
         return c.getIntList(key);
       }, allowed);
+    }
+
+    /** An empty string is none. */
+    java.util.Optional<Path> optionalPath(String key) {
+      String v = get(key, c -> c.getString(key).trim(), "a path, or \"\" for none");
+      try {
+        return v.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(Path.of(v));
+      } catch (java.nio.file.InvalidPathException e) {
+        throw bad(key, rendered(key), "a valid path: " + e.getMessage());
+      }
+    }
+
+    /** Leaves of an object as dotted keys and their values as text. */
+    Map<String, String> stringMap(String key) {
+      return get(key, c -> {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (Map.Entry<String, ConfigValue> e : c.getConfig(key).entrySet()) {
+          ConfigValue v = e.getValue();
+          if (v.valueType() == ConfigValueType.LIST) {
+            throw new SettingException(key + "." + e.getKey(), v.render(), "a string, number or boolean");
+          }
+          out.put(e.getKey(), String.valueOf(v.unwrapped()));
+        }
+        return out;
+      }, "an object of plain values");
     }
 
     String rendered(String key) {
