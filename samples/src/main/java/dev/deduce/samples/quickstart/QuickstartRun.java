@@ -1,0 +1,272 @@
+package dev.deduce.samples.quickstart;
+
+import dev.deduce.api.DeduceException;
+import dev.deduce.api.ErrorKind;
+import dev.deduce.plugin.Contributed;
+import dev.deduce.plugin.PluginHost;
+import dev.deduce.plugin.PluginInfo;
+import dev.deduce.runtime.DeduceRuntime;
+import dev.deduce.runtime.Durability;
+import dev.deduce.runtime.ModelRepository;
+import dev.deduce.runtime.RepositoryProblem;
+import dev.deduce.runtime.RuntimeSettings;
+import dev.deduce.spi.InferenceEngine;
+import dev.deduce.spi.Store;
+import dev.deduce.spi.StoreConfig;
+import dev.deduce.spi.StoreProvider;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** One quickstart run, from plugins to the stored records' queries. */
+final class QuickstartRun {
+
+  /** The run cannot start or finish; the message says why and what was expected. */
+  static final class CannotRun extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    CannotRun(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  private static final long STORE_WAIT_NANOS = 120_000_000_000L;
+
+  private final Options options;
+  private final PrintStream out;
+  private final boolean terminal;
+  private final MeterRegistry registry = new SimpleMeterRegistry();
+  private final long startNanos = System.nanoTime();
+
+  QuickstartRun(Options options, PrintStream out, boolean terminal) {
+    this.options = options;
+    this.out = out;
+    this.terminal = terminal;
+  }
+
+  /** Runs it all; true when every request succeeded with the oracle's answer and every result was stored. */
+  boolean run() throws CannotRun, InterruptedException {
+    out.printf(Locale.ROOT, "Deduce quickstart: %,d requests from %d concurrent callers, DURABLE on %s%n",
+        options.requests(), options.concurrency(), options.store());
+    Path modelFile = writeModel();
+    if (!Files.isDirectory(options.plugins())) {
+      throw new CannotRun("the plugins folder " + options.plugins().toAbsolutePath() + " does not exist; expected "
+          + "the engine-onnx and store plugin zips in it (the README's quickstart command puts them in "
+          + "samples/target/quickstart/plugins), or --plugins naming the folder that holds them", null);
+    }
+    try (PluginHost host = PluginHost.builder().pluginsDir(options.plugins()).meterRegistry(registry).start()) {
+      describePlugins(host);
+      host.engine("onnx").orElseThrow(() -> missing(host, "engine 'onnx'", "engine-onnx"));
+      StoreProvider provider = host.store(options.store())
+          .orElseThrow(() -> missing(host, "store '" + options.store() + "'", "store-" + options.store()));
+      Store store = openStore(provider);
+      NativeQueries queries = NativeQueries.of(store);
+      long storedBefore;
+      long recovered;
+      DeduceRuntime runtime;
+      try {
+        storedBefore = queries.stored(store);
+        recovered = queries.pending(store);
+        runtime = DeduceRuntime.builder()
+            .settings(RuntimeSettings.load(Map.of("deduce.durability", "DURABLE")))
+            .durability(Durability.DURABLE)
+            .store(store)
+            .engines(host.engines().stream().map(Contributed::extension).toList())
+            .meterRegistry(registry)
+            .build();
+      } catch (RuntimeException e) {
+        store.close();
+        throw new CannotRun("starting the runtime on store '" + options.store() + "' failed: " + e.getMessage(), e);
+      }
+      out.printf(Locale.ROOT, "store    %s at %s: %,d requests stored by earlier runs, %,d PENDING to recover%n",
+          options.store(), location(), storedBefore, recovered);
+      try (runtime; ModelRepository repository = ModelRepository.builder(runtime, options.models()).start()) {
+        if (runtime.defaultVersion(QuickstartModel.NAME).isEmpty()) {
+          throw new CannotRun("model '" + QuickstartModel.NAME + "' written to " + modelFile + " is not served: "
+              + repository.problems().stream().map(RepositoryProblem::message).toList(), null);
+        }
+        out.printf(Locale.ROOT, "serving  %s version %s, models in %s%n", QuickstartModel.NAME,
+            runtime.defaultVersion(QuickstartModel.NAME).get(), options.models());
+        out.println();
+        out.printf(Locale.ROOT, "Sending %,d requests...%n", options.requests());
+        Load.Outcome outcome;
+        try (Progress progress = new Progress(out, terminal, options.requests())) {
+          outcome = new Load(runtime, options.requests(), options.concurrency(), progress).run();
+        }
+        boolean stored = awaitStored(store, queries);
+        out.println();
+        summarise(outcome);
+        out.println();
+        float[] probe = outcome.probe() == null ? null
+            : outcome.probe().output(QuickstartModel.EMBEDDING).toFloatArray();
+        queries.report(store, out, outcome.probe() == null ? null : outcome.probe().requestId(), probe);
+        long storedAfter = queries.stored(store);
+        long pendingAfter = queries.pending(store);
+        out.println();
+        out.printf(Locale.ROOT, "Store: %,d PENDING requests recovered from earlier runs, %,d requests stored in total"
+            + " (%,d before this run, +%,d), %,d PENDING%n", recovered, storedAfter, storedBefore,
+            storedAfter - storedBefore, pendingAfter);
+        out.printf(Locale.ROOT, "Done in %.1f s.%n", (System.nanoTime() - startNanos) / 1e9);
+        return stored && outcome.failed() == 0 && outcome.wrong() == 0;
+      } catch (DeduceException | IllegalStateException | IllegalArgumentException e) {
+        throw new CannotRun("the run failed: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private Path writeModel() throws CannotRun {
+    try {
+      Path file = QuickstartModel.write(options.models());
+      out.printf(Locale.ROOT, "model    %s (ModelKit, 16 -> 32 relu -> 4 softmax) written as ONNX to %s%n",
+          QuickstartModel.NAME, file);
+      return file;
+    } catch (IOException | RuntimeException e) {
+      throw new CannotRun("writing the model into " + options.models().toAbsolutePath() + " failed: " + e
+          + "; expected a writable models folder", e);
+    }
+  }
+
+  private void describePlugins(PluginHost host) {
+    for (PluginInfo p : host.plugins()) {
+      List<String> gives = new ArrayList<>();
+      p.engines().forEach(e -> gives.add("engine " + e));
+      p.stores().forEach(s -> gives.add("store " + s));
+      out.printf(Locale.ROOT, "plugin   %s %s from %s: %s%n", p.id(), p.version(), p.source().getFileName(),
+          String.join(", ", gives));
+    }
+    for (Contributed<?> c : host.engines()) {
+      if (c.pluginId().isEmpty()) {
+        out.printf(Locale.ROOT, "classpath engine %s%n", c.id());
+      }
+    }
+    for (Contributed<?> c : host.stores()) {
+      if (c.pluginId().isEmpty()) {
+        out.printf(Locale.ROOT, "classpath store %s%n", c.id());
+      }
+    }
+    host.problems().forEach(p -> out.printf(Locale.ROOT, "plugin problem: %s: %s%n", p.source(), p.message()));
+  }
+
+  private CannotRun missing(PluginHost host, String what, String plugin) {
+    return new CannotRun("no " + what + " in " + options.plugins().toAbsolutePath() + " or on the classpath; expected"
+        + " the " + plugin + " plugin zip there (engines found: " + host.engines().stream().map(Contributed::id)
+        .toList() + ", stores found: " + host.stores().stream().map(Contributed::id).toList() + ")", null);
+  }
+
+  private Path location() {
+    return options.store().equals(Options.COZO) ? options.data().resolve("cozo")
+        : options.data().resolve("quickstart.sqlite");
+  }
+
+  private Store openStore(StoreProvider provider) throws CannotRun {
+    Map<String, String> storeOptions = options.store().equals(Options.COZO)
+        ? Map.of("embedding.output", QuickstartModel.EMBEDDING,
+            "embedding.dim", String.valueOf(QuickstartModel.EMBEDDING_DIM))
+        : Map.of();
+    try {
+      Files.createDirectories(options.data());
+      return provider.open(new StoreConfig(location(), storeOptions));
+    } catch (IOException | RuntimeException e) {
+      throw new CannotRun("opening the " + options.store() + " store at " + location().toAbsolutePath()
+          + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Results are written behind the answers by the group-commit writer; the queries should see all of them. */
+  private boolean awaitStored(Store store, NativeQueries queries) throws InterruptedException {
+    long t0 = System.nanoTime();
+    long pending = queries.pending(store);
+    while (pending > 0 && System.nanoTime() - t0 < STORE_WAIT_NANOS) {
+      Thread.sleep(100);
+      pending = queries.pending(store);
+    }
+    if (pending > 0) {
+      out.printf(Locale.ROOT, "%,d results were still not stored after %d s%n", pending,
+          STORE_WAIT_NANOS / 1_000_000_000L);
+      return false;
+    }
+    out.printf(Locale.ROOT, "every result stored %.2f s after the last answer%n", (System.nanoTime() - t0) / 1e9);
+    return true;
+  }
+
+  private void summarise(Load.Outcome o) {
+    double seconds = o.elapsedNanos() / 1e9;
+    int sent = o.succeeded() + o.failed();
+    out.println("Summary");
+    StringBuilder failures = new StringBuilder();
+    for (Map.Entry<ErrorKind, Integer> e : o.failures().entrySet()) {
+      failures.append(failures.length() == 0 ? " (" : ", ").append(e.getKey()).append(' ').append(e.getValue());
+    }
+    if (failures.length() > 0) {
+      failures.append(')');
+    }
+    out.printf(Locale.ROOT, "  requests    %,d in %.2f s: %,d succeeded, %,d failed%s%n", sent, seconds,
+        o.succeeded(), o.failed(), failures);
+    out.printf(Locale.ROOT, "  throughput  %,.0f requests/s%n", sent / seconds);
+    if (o.succeeded() > 0) {
+      long[] l = o.latencyNanos();
+      out.printf(Locale.ROOT, "  latency     p50 %s  p95 %s  p99 %s  max %s  (submit to answer, as callers saw it)%n",
+          ms(percentile(l, 0.50)), ms(percentile(l, 0.95)), ms(percentile(l, 0.99)), ms(l[l.length - 1]));
+    }
+    double runs = 0;
+    double rows = 0;
+    double max = 0;
+    for (DistributionSummary s : registry.find("deduce.batch.size").summaries()) {
+      runs += s.count();
+      rows += s.totalAmount();
+      max = Math.max(max, s.max());
+    }
+    out.printf(Locale.ROOT, "  batches     %,.0f engine runs, %.1f requests per run on average, largest %.0f"
+        + " (deduce.batch.size)%n", runs, runs == 0 ? 0 : rows / runs, max);
+    out.println("              requests by the size of the batch they ran in: " + batchShares(o.batchSizes()));
+    double retries = registry.find("deduce.retries").counters().stream().mapToDouble(Counter::count).sum();
+    out.printf(Locale.ROOT, "  retries     %.0f engine runs retried (deduce.retries), %,d requests needed more than"
+        + " one run%n", retries, o.retried());
+    out.printf(Locale.ROOT, "  failures    %,d%n", o.failed());
+    out.printf(Locale.ROOT, "  answers     %,d checked against the pure-Java oracle: %s%n", o.succeeded(),
+        o.wrong() == 0 ? "all within tolerance" : o.wrong() + " wrong, first: " + o.firstWrong());
+  }
+
+  /** Shares of requests by batch size, in power-of-two buckets: 1, 2-3, 4-7, 8-15, 16. */
+  private static String batchShares(int[] sizes) {
+    long total = 0;
+    for (int n : sizes) {
+      total += n;
+    }
+    if (total == 0) {
+      return "none";
+    }
+    List<String> parts = new ArrayList<>();
+    for (int lo = 1; lo < sizes.length; lo *= 2) {
+      int hi = Math.min(lo * 2 - 1, sizes.length - 1);
+      long n = 0;
+      for (int s = lo; s <= hi; s++) {
+        n += sizes[s];
+      }
+      if (n > 0) {
+        parts.add((lo == hi ? String.valueOf(lo) : lo + "-" + hi) + ": "
+            + String.format(Locale.ROOT, "%.0f%%", 100.0 * n / total));
+      }
+    }
+    return String.join("  ", parts);
+  }
+
+  /** The nearest-rank percentile of sorted samples. */
+  static long percentile(long[] sorted, double p) {
+    int rank = (int) Math.ceil(p * sorted.length);
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+  }
+
+  private static String ms(long nanos) {
+    return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
+  }
+}
