@@ -66,6 +66,8 @@ final class GroupCommitWriter {
         .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(s.storeRetryInitialBackoff(), 2.0, 0.5,
             s.storeRetryMaxBackoff()))
         .retryExceptions(RuntimeException.class)
+        // a record the store refuses as malformed fails the same way every time
+        .ignoreExceptions(IllegalArgumentException.class)
         .build());
     resultRetry.getEventPublisher().onRetry(e -> completeFailures.increment());
     resultRetry.getEventPublisher().onError(e -> completeFailures.increment());
@@ -177,6 +179,17 @@ final class GroupCommitWriter {
     try {
       appendTimer.record(() -> store.append(records));
       appends.forEach(a -> a.ack().complete(null));
+    } catch (IllegalArgumentException e) {
+      if (appends.size() > 1) {
+        // the store refused one malformed record; write the group one by one so only that request fails
+        appends.forEach(a -> writeAppends(List.of(a)));
+        return;
+      }
+      appendFailures.increment();
+      span.recordException(e);
+      span.setStatus(StatusCode.ERROR);
+      appends.get(0).ack().completeExceptionally(new StoreException("the store refused request "
+          + records.get(0).requestId() + ": " + e.getMessage(), e));
     } catch (RuntimeException e) {
       appendFailures.increment();
       span.recordException(e);
@@ -194,6 +207,16 @@ final class GroupCommitWriter {
         .startSpan();
     try {
       resultRetry.executeRunnable(() -> completeTimer.record(() -> store.complete(results)));
+    } catch (IllegalArgumentException e) {
+      if (results.size() > 1) {
+        // the store refused one malformed result; write the group one by one so the others are kept
+        results.forEach(r -> writeResults(List.of(r)));
+        return;
+      }
+      unsaved.increment();
+      span.recordException(e);
+      span.setStatus(StatusCode.ERROR);
+      LOG.error("the store refused the result of request {}: {}", results.get(0).requestId(), e.getMessage());
     } catch (RuntimeException e) {
       unsaved.increment(results.size());
       span.recordException(e);

@@ -26,7 +26,7 @@ final class ModelQueue {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
   private final Condition notFull = lock.newCondition();
-  private final Map<List<Object>, ArrayDeque<Request>> groups = new LinkedHashMap<>();
+  private final Map<Request.BatchKey, ArrayDeque<Request>> groups = new LinkedHashMap<>();
   private volatile int capacity;
   private int queued;
   private int reserved;

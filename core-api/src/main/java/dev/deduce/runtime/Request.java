@@ -5,8 +5,6 @@ import dev.deduce.api.NamedTensors;
 import dev.deduce.api.Tensor;
 import dev.deduce.spi.RequestRecord;
 import io.opentelemetry.api.trace.Span;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,7 +20,7 @@ final class Request {
   final ServingVersion version;
   final long rows;
   /** Requests are batched together only when their keys are equal: same version and same non-batch dimensions. */
-  final List<Object> batchKey;
+  final BatchKey batchKey;
   final long submittedNanos;
   final long deadlineNanos;
   final CompletableFuture<InferenceResult> future;
@@ -41,8 +39,9 @@ final class Request {
     this.span = span;
     this.enqueuedNanos = submittedNanos;
     NamedTensors in = record.inputs();
-    List<Object> key = new ArrayList<>();
-    key.add(version);
+    // dtype ordinal, rank, then the dims (batch dim as -1) of each input, in input order
+    long[] key = new long[in.size() * 2 + in.asMap().values().stream().mapToInt(Tensor::rank).sum()];
+    int k = 0;
     long r = 1;
     boolean first = true;
     for (Tensor t : in.asMap().values()) {
@@ -54,11 +53,13 @@ final class Request {
         }
         shape[0] = -1;
       }
-      key.add(t.dtype());
-      key.add(java.util.Arrays.toString(shape));
+      key[k++] = t.dtype().ordinal();
+      key[k++] = shape.length;
+      System.arraycopy(shape, 0, key, k, shape.length);
+      k += shape.length;
     }
     this.rows = version.signature.batched() ? r : 1;
-    this.batchKey = List.copyOf(key);
+    this.batchKey = new BatchKey(version, key);
   }
 
   NamedTensors inputs() {
@@ -86,5 +87,31 @@ final class Request {
 
   boolean expiredAt(long nowNanos) {
     return nowNanos - deadlineNanos >= 0;
+  }
+
+  /**
+   * Version, dtypes and non-batch shapes of a request's inputs. Compared as numbers rather than built as strings: the
+   * key is made for every request, and string building showed up in profiles of the batched path.
+   */
+  static final class BatchKey {
+    private final ServingVersion version;
+    private final long[] dims;
+    private final int hash;
+
+    BatchKey(ServingVersion version, long[] dims) {
+      this.version = version;
+      this.dims = dims;
+      this.hash = 31 * System.identityHashCode(version) + java.util.Arrays.hashCode(dims);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof BatchKey b && b.version == version && java.util.Arrays.equals(b.dims, dims);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
   }
 }

@@ -61,6 +61,40 @@ class DurabilityTest {
   }
 
   @Test
+  void aRecordTheStoreRefusesFailsOnlyItsOwnRequestNotItsGroupCommitNeighbours() throws Exception {
+    TestStore store = new TestStore(new MemoryStore());
+    store.refusedKeyPrefix = "refuse";
+    TestModel model = new TestModel(Fixtures.doublerModel());
+    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+      rt.deploy(MODEL, "1", model, Fixtures.settings().build());
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      try {
+        List<CompletableFuture<InferenceResult>> futures = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+          String k = (i == 31 ? "refuse-" : "ok-") + i;
+          int base = i;
+          futures.add(CompletableFuture.supplyAsync(() -> rt.submit(MODEL, null, rows(1, base, 4), key(k)), pool)
+              .thenCompose(f -> f));
+        }
+        for (int i = 0; i < futures.size(); i++) {
+          CompletableFuture<InferenceResult> f = futures.get(i);
+          if (i == 31) {
+            assertThatThrownBy(() -> f.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(StoreException.class)
+                .hasMessageContaining("malformed");
+          } else {
+            assertThat(f.get(10, TimeUnit.SECONDS).output("y").toFloatArray()).containsExactly(doubled(1, i, 4));
+          }
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+    assertThat(store.get(IdempotencyIndex.requestId(MODEL, "refuse-31"))).isEmpty();
+    assertThat(store.get(IdempotencyIndex.requestId(MODEL, "ok-30")).orElseThrow().status())
+        .isEqualTo(RequestStatus.DONE);
+  }
+
+  @Test
   void storeFailureIsRetriedAndCountedInResultsMode() throws Exception {
     TestStore store = new TestStore(new MemoryStore());
     SimpleMeterRegistry registry = new SimpleMeterRegistry();

@@ -26,6 +26,8 @@ final class TestStore implements Store {
   final AtomicInteger appendCalls = new AtomicInteger();
   final AtomicInteger completeCalls = new AtomicInteger();
   private volatile boolean severed;
+  /** Requests whose idempotency key starts with this are refused as malformed, failing the whole call. */
+  volatile String refusedKeyPrefix;
 
   TestStore(MemoryStore inner) {
     this.inner = inner;
@@ -42,6 +44,9 @@ final class TestStore implements Store {
     if (severed || failAppends.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new IllegalStateException("disk full while appending " + requests.size() + " requests");
     }
+    for (RequestRecord r : requests) {
+      refuseIfMarked(r);
+    }
     inner.append(requests);
   }
 
@@ -52,9 +57,19 @@ final class TestStore implements Store {
       throw new IllegalStateException("disk full while completing " + results.size() + " results");
     }
     for (ResultRecord r : results) {
+      refuseIfMarked(r.request());
+    }
+    for (ResultRecord r : results) {
       completions.merge(r.requestId(), 1, Integer::sum);
     }
     inner.complete(results);
+  }
+
+  private void refuseIfMarked(RequestRecord r) {
+    String prefix = refusedKeyPrefix;
+    if (prefix != null && r.idempotencyKey() != null && r.idempotencyKey().startsWith(prefix)) {
+      throw new IllegalArgumentException("record " + r.requestId() + " is malformed for this store");
+    }
   }
 
   @Override

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deduce.api.DataType;
-import dev.deduce.api.DeduceException;
 import dev.deduce.api.ErrorKind;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.RequestStatus;
+import dev.deduce.api.StoreException;
 import dev.deduce.api.Tensor;
 import dev.deduce.perf.modelkit.ReferenceModel;
 import dev.deduce.spi.HistoryQuery;
@@ -50,6 +50,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * dtype (empty and 16 MB tensors too), idempotent appends and completions (the first outcome wins), recovery of
  * PENDING requests after reopening, history filters and paging, concurrent writers, hostile text in every field, and
  * clear errors for null and oversize input.
+ *
+ * <p>Errors: a caller's mistake (a null argument, a record over the size limit) is a {@link NullPointerException} or
+ * {@link IllegalArgumentException} and writes nothing of its batch; a {@link StoreException} means the store itself
+ * could not read or write (closed, locked, disk full, I/O), which a caller may retry.
  */
 public abstract class StoreContract {
 
@@ -355,11 +359,25 @@ public abstract class StoreContract {
     RequestRecord huge = request("huge", "m", "1", T0,
         NamedTensors.of("x", Tensor.zeros(DataType.FLOAT32, floats)));
     Throwable error = catchRejection(() -> store.append(List.of(huge)));
-    assertThat(error).isInstanceOfAny(IllegalArgumentException.class, DeduceException.class);
+    assertThat(error).as("a record over the limit is the caller's mistake, not a store failure")
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(error.getMessage()).as("the message names the request").contains("huge");
     assertThat(store.get("huge")).isEmpty();
     RequestRecord small = request("small", "m", "1", T0);
     store.append(List.of(small));
     assertThat(store.get("small")).contains(StoredRequest.pending(small));
+  }
+
+  @Test
+  void writesToAClosedStoreFailWithAStoreException() {
+    store.close();
+    RequestRecord late = request("after-close", "m", "1", T0);
+    Throwable append = catchRejection(() -> store.append(List.of(late)));
+    Throwable complete = catchRejection(() -> store.complete(List.of(
+        ResultRecord.done(late, "1", NamedTensors.empty(), T0.plusSeconds(1), 1))));
+    assertThat(append).isInstanceOf(StoreException.class);
+    assertThat(complete).isInstanceOf(StoreException.class);
+    assertThat(reopen().get("after-close")).isEmpty();
   }
 
   // ------------------------------------------------------------------ helpers

@@ -28,8 +28,9 @@ final class Rows {
     try {
       return Math.addExact(Math.multiplyExact(t.getEpochSecond(), NANOS), t.getNano());
     } catch (ArithmeticException e) {
-      throw new StoreException("request " + requestId + ": " + field + " " + t + " is outside the years 1677 to "
-          + "2262 that the SQLite store at " + file + " records; expected a clock reading");
+      // the caller's mistake, not a store failure: retrying the same record cannot succeed
+      throw new IllegalArgumentException("request " + requestId + ": " + field + " " + t + " is outside the years "
+          + "1677 to 2262 that the SQLite store at " + file + " records; expected a clock reading");
     }
   }
 

@@ -210,9 +210,10 @@ final class SqliteStore implements Store {
     });
   }
 
+  // An oversize record is the caller's mistake, not a store failure: retrying it cannot succeed.
   private void checkSize(String requestId, long bytes) {
     if (bytes > options.maxRecordBytes()) {
-      throw new StoreException("request " + requestId + " is " + bytes + " bytes encoded; the SQLite store at "
+      throw new IllegalArgumentException("request " + requestId + " is " + bytes + " bytes encoded; the SQLite store at "
           + file + " accepts records of at most " + options.maxRecordBytes() + " bytes (option "
           + SqliteOptions.MAX_RECORD_BYTES + "). Nothing in this batch was written.");
     }

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kills a writing JVM with SIGKILL and checks what it acknowledged. This is the store-level test; a runtime-level
- * version in DURABLE mode belongs with the runtime.
+ * Kills a writing JVM with SIGKILL and checks what it acknowledged. This is the store-level test; {@link
+ * RuntimeCrashSafetyTest} does the same through a DURABLE runtime and checks recovery.
  */
 class CrashSafetyTest {
 

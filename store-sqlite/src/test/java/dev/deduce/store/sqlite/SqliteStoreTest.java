@@ -256,7 +256,7 @@ class SqliteStoreTest {
     RequestRecord r = new RequestRecord("r1", "m", "1", NamedTensors.empty(), Instant.parse("2300-01-01T00:00:00Z"),
         Instant.MAX, null);
     assertThatThrownBy(() -> store.append(List.of(r)))
-        .isInstanceOf(StoreException.class)
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("request r1: submittedAt 2300-01-01T00:00:00Z is outside the years 1677 to 2262");
     assertThat(store.get("r1")).isEmpty();
   }
@@ -289,7 +289,7 @@ class SqliteStoreTest {
     RequestRecord big = request("big");
 
     assertThatThrownBy(() -> store.complete(List.of(done(small), Records.doneWithBytes(big, 4096))))
-        .isInstanceOf(StoreException.class)
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("request big is")
         .hasMessageContaining("at most 2048 bytes (option maxRecordBytes)")
         .hasMessageContaining(file.toString());

@@ -1,0 +1,147 @@
+package dev.deduce.engine.onnx.jmh;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.deduce.api.InferenceResult;
+import dev.deduce.api.NamedTensors;
+import dev.deduce.engine.onnx.OnnxEngine;
+import dev.deduce.perf.modelkit.ModelKit;
+import dev.deduce.perf.modelkit.ReferenceModel;
+import dev.deduce.perf.onnx.OnnxWriter;
+import dev.deduce.runtime.DeduceRuntime;
+import dev.deduce.runtime.Durability;
+import dev.deduce.runtime.ModelSettings;
+import dev.deduce.runtime.RuntimeSettings;
+import dev.deduce.spi.ModelSource;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+
+/**
+ * 64 callers, one row each, on mlp-large: Deduce with dynamic batching (up to 64 rows, 1 ms queue delay, one worker
+ * per core) against 64 threads calling raw OrtSession.run unbatched. Both sessions have the same options (one
+ * intra-op thread by default), so each side has the machine's cores to fill. Throughput in requests per second.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Threads(64)
+public class OnnxBatchedThroughputBenchmark {
+
+  /** The model file and one row of input. */
+  @State(Scope.Benchmark)
+  public static class Model {
+    @Param({"1"})
+    int intraOpThreads;
+
+    Path folder;
+    Path file;
+    NamedTensors row;
+
+    @Setup
+    public void write() throws IOException {
+      ReferenceModel kit = ModelKit.mlpLarge();
+      folder = Files.createTempDirectory("deduce-jmh");
+      file = new OnnxWriter().write(kit.graph(), folder);
+      row = kit.inputs(1);
+    }
+
+    @TearDown
+    public void delete() throws IOException {
+      try (Stream<Path> walk = Files.walk(folder)) {
+        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+  }
+
+  /** One raw session that all 64 threads run (OrtSession.run is thread-safe). */
+  @State(Scope.Benchmark)
+  public static class Raw {
+    OrtSession session;
+
+    @Setup
+    public void open(Model m) throws OrtException {
+      try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+        options.setIntraOpNumThreads(m.intraOpThreads);
+        session = OrtEnvironment.getEnvironment().createSession(m.file.toString(), options);
+      }
+    }
+
+    @TearDown
+    public void close() throws OrtException {
+      session.close();
+    }
+  }
+
+  /** Each thread's own direct input buffer for the raw path. */
+  @State(Scope.Thread)
+  public static class RawInput {
+    FloatBuffer x;
+
+    @Setup
+    public void fill(Model m) {
+      x = ByteBuffer.allocateDirect(256 * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      x.put(m.row.get("x").toFloatArray()).rewind();
+    }
+  }
+
+  /** The runtime, batching on. */
+  @State(Scope.Benchmark)
+  public static class Served {
+    DeduceRuntime runtime;
+
+    @Setup
+    public void start(Model m) {
+      runtime = DeduceRuntime.builder().engine(new OnnxEngine()).settings(RuntimeSettings.defaults())
+          .durability(Durability.NONE).build();
+      runtime.deploy(ModelKit.MLP_LARGE, "1", new ModelSource(ModelKit.MLP_LARGE, "1", m.file, OnnxEngine.FORMAT,
+          Map.of("intraOpThreads", Integer.toString(m.intraOpThreads))), ModelSettings.builder()
+          .batchingEnabled(true).maxBatchSize(64).maxQueueDelay(Duration.ofMillis(1))
+          .instances(Runtime.getRuntime().availableProcessors()).build());
+    }
+
+    @TearDown
+    public void stop() {
+      runtime.close();
+    }
+  }
+
+  /** OrtSession.run on one row, output read into a Java array, from each of 64 threads. */
+  @Benchmark
+  public float[] unbatchedRawOrtSessionRun(Raw raw, RawInput in) throws OrtException {
+    try (OnnxTensor x = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), in.x, new long[] {1, 256});
+        OrtSession.Result r = raw.session.run(Map.of("x", x))) {
+      FloatBuffer out = ((OnnxTensor) r.get(0)).getFloatBuffer();
+      float[] probs = new float[out.remaining()];
+      out.get(probs);
+      return probs;
+    }
+  }
+
+  /** DeduceRuntime.infer on one row from each of 64 threads; the runtime batches them. */
+  @Benchmark
+  public InferenceResult batchedDeduceRuntimeInfer(Model m, Served s) {
+    return s.runtime.infer(ModelKit.MLP_LARGE, m.row);
+  }
+}

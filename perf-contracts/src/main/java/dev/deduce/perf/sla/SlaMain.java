@@ -1,0 +1,256 @@
+package dev.deduce.perf.sla;
+
+import dev.deduce.api.DeduceException;
+import dev.deduce.perf.sla.SlaResult.Check;
+import dev.deduce.plugin.Contributed;
+import dev.deduce.plugin.PluginHost;
+import dev.deduce.plugin.PluginHostException;
+import dev.deduce.plugin.PluginProblem;
+import dev.deduce.runtime.DeduceRuntime;
+import dev.deduce.runtime.Durability;
+import dev.deduce.runtime.RuntimeSettings;
+import dev.deduce.spi.InferenceEngine;
+import dev.deduce.spi.ModelSource;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The SLA runner's command line: serves the models the SLA files name from a models folder, with engines from a PF4J
+ * plugins folder and the classpath, drives each one, writes JSON and JUnit XML, and exits 0 when every SLA is met,
+ * 1 when one is missed and 2 on a usage or setup error.
+ */
+public final class SlaMain {
+
+  static final int MET = 0;
+  static final int MISSED = 1;
+  static final int USAGE = 2;
+
+  static final String USAGE_TEXT = String.join("\n",
+      "usage: SlaMain --models DIR --sla FILE|DIR [--plugins DIR] [--config FILE] [--out DIR]",
+      "",
+      "  --models DIR    models laid out as DIR/<name>/<version>/<file>; the file's extension picks the format",
+      "                  (.onnx -> onnx, .dgraph -> the reference engine, otherwise the extension is the format id)",
+      "  --sla FILE|DIR  one SLA file (HOCON .conf or .json), or a folder of them",
+      "  --plugins DIR   PF4J plugins folder (.jar, .zip) to take engines from, besides the classpath",
+      "  --config FILE   Deduce runtime config (HOCON) with per-model serving settings, e.g.",
+      "                  deduce.models.<name> { batching.max-size = 16, instances = 2 }",
+      "  --out DIR       where sla-results.json and TEST-sla-<name>.xml go (default: sla-results)",
+      "  --help          this text",
+      "",
+      "exit status: 0 every SLA met, 1 an SLA missed, 2 usage or setup error");
+
+  private SlaMain() {
+  }
+
+  /** Runs the SLAs and exits with the status described above. */
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    Options o;
+    try {
+      o = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      err.println(USAGE_TEXT);
+      return USAGE;
+    }
+    if (o.help) {
+      out.println(USAGE_TEXT);
+      return MET;
+    }
+    List<SlaSpec> specs;
+    ModelFolder folder;
+    try {
+      specs = SlaSpec.load(o.sla);
+      folder = new ModelFolder(o.models);
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return USAGE;
+    }
+    PluginHost.Builder hb = PluginHost.builder().meterRegistry(new SimpleMeterRegistry());
+    if (o.plugins != null) {
+      hb.pluginsDir(o.plugins);
+    }
+    try (PluginHost host = hb.start()) {
+      for (PluginProblem p : host.problems()) {
+        err.println("warning: plugin " + p.source() + " disabled: " + p.message());
+      }
+      List<InferenceEngine> engines = host.engines().stream().map(Contributed::extension).toList();
+      Set<String> formats = new HashSet<>();
+      engines.forEach(e -> formats.addAll(e.formats()));
+      out.println("engines: " + host.engines().stream().map(c -> c.id() + " (" + c.source() + ")").toList());
+      RuntimeSettings settings = o.config == null ? RuntimeSettings.load() : RuntimeSettings.load(o.config);
+      List<SlaResult> results = new ArrayList<>();
+      try (DeduceRuntime runtime = DeduceRuntime.builder().engines(engines).settings(settings)
+          .durability(Durability.NONE).meterRegistry(new SimpleMeterRegistry()).build()) {
+        deploy(runtime, folder, specs, formats, out);
+        SlaRunner runner = new SlaRunner(runtime);
+        for (SlaSpec spec : specs) {
+          out.println("running SLA " + spec.name() + ": model " + spec.model() + spec.version().map(v -> " version "
+              + v).orElse("") + ", concurrency " + spec.concurrency() + ", batch " + spec.batch());
+          SlaResult r = runner.run(spec);
+          results.add(r);
+          print(r, out);
+        }
+      }
+      List<Path> files = SlaReports.write(results, o.out);
+      out.println("reports: " + files);
+      boolean met = results.stream().allMatch(SlaResult::passed);
+      out.println(met ? "every SLA met" : "SLA missed: " + results.stream().filter(r -> !r.passed())
+          .map(SlaResult::name).toList());
+      return met ? MET : MISSED;
+    } catch (IllegalArgumentException | IllegalStateException | DeduceException | PluginHostException e) {
+      err.println("error: " + e.getMessage());
+      return USAGE;
+    } catch (IOException e) {
+      err.println("error: cannot write reports to " + o.out + ": " + e.getMessage());
+      return USAGE;
+    }
+  }
+
+  /** Deploys every model version the SLAs name; unversioned SLAs get the highest version as the default. */
+  private static void deploy(DeduceRuntime runtime, ModelFolder folder, List<SlaSpec> specs, Set<String> formats,
+      PrintStream out) {
+    Map<String, ModelSource> sources = new LinkedHashMap<>();
+    Map<String, String> defaults = new LinkedHashMap<>();
+    for (SlaSpec spec : specs) {
+      ModelSource s = folder.source(spec.model(), spec.version(), formats);
+      sources.putIfAbsent(s.name() + "\u0000" + s.version(), s);
+      if (spec.version().isEmpty()) {
+        defaults.put(s.name(), s.version());
+      }
+    }
+    for (ModelSource s : sources.values()) {
+      out.println("deploying " + s.name() + " version " + s.version() + " from " + s.path());
+      runtime.deploy(s.name(), s.version(), s, runtime.settingsFor(s.name()));
+    }
+    defaults.forEach(runtime::setDefaultVersion);
+  }
+
+  private static void print(SlaResult r, PrintStream out) {
+    SlaResult.Stats m = r.measured();
+    out.printf(Locale.ROOT, "  %d windows, %s; %.1f infer/s; latency p50 %s p90 %s p95 %s p99 %s; queue p50 %s;"
+            + " compute p50 %s; errors %s%n", r.windows().size(), r.stable() ? "stable" : "not stable",
+        m.throughput(), Verdict.millis(m.p50()), Verdict.millis(m.p90()), Verdict.millis(m.p95()),
+        Verdict.millis(m.p99()), Verdict.millis(m.queueP50()), Verdict.millis(m.computeP50()), r.errors());
+    for (Check c : r.checks()) {
+      out.printf(Locale.ROOT, "  %-7s %-15s target %s, actual %s%s%n", c.outcome(), c.name(), c.target(),
+          c.actual(), c.message().isEmpty() ? "" : " - " + c.message());
+    }
+  }
+
+  /** Parsed command line. */
+  static final class Options {
+    Path models;
+    Path sla;
+    Path plugins;
+    Path config;
+    Path out = Path.of("sla-results");
+    boolean help;
+
+    static Options parse(String[] args) {
+      Options o = new Options();
+      Set<String> seen = new HashSet<>();
+      for (int i = 0; i < args.length; i++) {
+        String flag = args[i];
+        String value = null;
+        int eq = flag.indexOf('=');
+        if (flag.startsWith("--") && eq > 0) {
+          value = flag.substring(eq + 1);
+          flag = flag.substring(0, eq);
+        }
+        if (flag.equals("--help") || flag.equals("-h")) {
+          o.help = true;
+          continue;
+        }
+        if (!Set.of("--models", "--sla", "--plugins", "--config", "--out").contains(flag)) {
+          throw new IllegalArgumentException("unknown option '" + args[i] + "'; expected --models, --sla, --plugins,"
+              + " --config, --out or --help");
+        }
+        if (!seen.add(flag)) {
+          throw new IllegalArgumentException(flag + " is given twice; expected it once");
+        }
+        if (value == null) {
+          if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
+            throw new IllegalArgumentException(flag + " needs a value; expected " + flag + " " + what(flag));
+          }
+          value = args[++i];
+        }
+        if (value.isBlank()) {
+          throw new IllegalArgumentException(flag + " is empty; expected " + what(flag));
+        }
+        Path p;
+        try {
+          p = Path.of(value);
+        } catch (InvalidPathException e) {
+          throw new IllegalArgumentException(flag + " '" + value + "' is not a valid path; expected " + what(flag));
+        }
+        switch (flag) {
+          case "--models" -> o.models = existingDir(flag, p);
+          case "--sla" -> o.sla = existing(flag, p);
+          case "--plugins" -> o.plugins = existingDir(flag, p);
+          case "--config" -> o.config = existingFile(flag, p);
+          default -> o.out = notAFile(flag, p);
+        }
+      }
+      if (o.help) {
+        return o;
+      }
+      if (o.models == null || o.sla == null) {
+        throw new IllegalArgumentException("missing " + (o.models == null ? "--models" : "--sla")
+            + "; expected both --models DIR and --sla FILE|DIR");
+      }
+      return o;
+    }
+
+    private static String what(String flag) {
+      return switch (flag) {
+        case "--sla" -> "an SLA file or a folder of them";
+        case "--config" -> "a runtime config file";
+        case "--out" -> "a folder for the reports";
+        default -> "a folder";
+      };
+    }
+
+    private static Path existing(String flag, Path p) {
+      if (!Files.exists(p)) {
+        throw new IllegalArgumentException(flag + " " + p + " does not exist; expected " + what(flag));
+      }
+      return p;
+    }
+
+    private static Path existingDir(String flag, Path p) {
+      if (!Files.isDirectory(existing(flag, p))) {
+        throw new IllegalArgumentException(flag + " " + p + " is not a folder; expected " + what(flag));
+      }
+      return p;
+    }
+
+    private static Path existingFile(String flag, Path p) {
+      if (!Files.isRegularFile(existing(flag, p))) {
+        throw new IllegalArgumentException(flag + " " + p + " is not a file; expected " + what(flag));
+      }
+      return p;
+    }
+
+    private static Path notAFile(String flag, Path p) {
+      if (Files.isRegularFile(p)) {
+        throw new IllegalArgumentException(flag + " " + p + " is a file; expected " + what(flag));
+      }
+      return p;
+    }
+  }
+}

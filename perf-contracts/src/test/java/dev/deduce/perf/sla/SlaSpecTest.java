@@ -1,0 +1,130 @@
+package dev.deduce.perf.sla;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SlaSpecTest {
+
+  @TempDir
+  Path dir;
+
+  private Path file(String name, String text) throws IOException {
+    return Files.writeString(dir.resolve(name), text);
+  }
+
+  @Test
+  void hoconFileSetsEveryField() throws IOException {
+    SlaSpec s = SlaSpec.parse(file("mlp.conf", """
+        model = mlp-small
+        version = 2
+        concurrency = 8
+        batch = 4
+        inputs { x = [4, 16] }
+        warm-up = 1s
+        window = 500ms
+        duration = 5s
+        max-windows = 7
+        stability { windows = 4, tolerance-percent = 15, required = true }
+        request-timeout = 3s
+        targets { p50 = 1ms, p95 = 2ms, p99 = 5ms, min-throughput = 1000, max-error-rate = 0.01 }
+        """));
+    assertThat(s.name()).isEqualTo("mlp");
+    assertThat(s.model()).isEqualTo("mlp-small");
+    assertThat(s.version()).contains("2");
+    assertThat(s.concurrency()).isEqualTo(8);
+    assertThat(s.batch()).isEqualTo(4);
+    assertThat(s.inputShapes().get("x")).containsExactly(4, 16);
+    assertThat(s.warmUp()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(s.window()).isEqualTo(Duration.ofMillis(500));
+    assertThat(s.duration()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(s.maxWindows()).isEqualTo(7);
+    assertThat(s.stableWindows()).isEqualTo(4);
+    assertThat(s.tolerancePercent()).isEqualTo(15.0);
+    assertThat(s.stabilityRequired()).isTrue();
+    assertThat(s.requestTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(s.p50()).contains(Duration.ofMillis(1));
+    assertThat(s.p95()).contains(Duration.ofMillis(2));
+    assertThat(s.p99()).contains(Duration.ofMillis(5));
+    assertThat(s.minThroughput()).hasValue(1000.0);
+    assertThat(s.maxErrorRate()).isEqualTo(0.01);
+  }
+
+  @Test
+  void jsonFileWithOnlyAModelTakesDefaults() throws IOException {
+    SlaSpec s = SlaSpec.parse(file("only.json", "{\"model\": \"add\"}"));
+    assertThat(s.version()).isEmpty();
+    assertThat(s.concurrency()).isEqualTo(1);
+    assertThat(s.window()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.duration()).isEqualTo(Duration.ofSeconds(20)); // window x max-windows
+    assertThat(s.p95()).isEmpty();
+    assertThat(s.minThroughput()).isEmpty();
+    assertThat(s.maxErrorRate()).isZero();
+  }
+
+  @Test
+  void folderLoadsEverySlaFileSortedAndIgnoresOthers() throws IOException {
+    file("b.conf", "model = b");
+    file("a.json", "{\"model\": \"a\"}");
+    file("notes.txt", "not an SLA");
+    assertThat(SlaSpec.load(dir)).extracting(SlaSpec::name).containsExactly("a", "b");
+  }
+
+  @Test
+  void emptyFolderIsRefusedWithWhatWasExpected() {
+    assertThatThrownBy(() -> SlaSpec.load(dir)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("holds no .conf or .json file");
+  }
+
+  @Test
+  void missingPathIsRefused() {
+    assertThatThrownBy(() -> SlaSpec.load(dir.resolve("nope"))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void missingModelIsRefused() throws IOException {
+    Path f = file("x.conf", "concurrency = 2");
+    assertThatThrownBy(() -> SlaSpec.parse(f)).hasMessageContaining("has no 'model'");
+  }
+
+  @Test
+  void unparsableFileNamesTheFile() throws IOException {
+    Path f = file("broken.json", "{\"model\": ");
+    assertThatThrownBy(() -> SlaSpec.parse(f)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("broken.json").hasMessageContaining("cannot be parsed");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "concurrency = 0                     | concurrency is 0; expected a whole number from 1 to 4096",
+      "concurrency = 1.5                   | concurrency is 1.5; expected a whole number",
+      "batch = many                        | batch is many; expected a whole number",
+      "window = soon                       | window is soon; expected a duration",
+      "window = 0s                         | window is 0s; expected a positive duration",
+      "warm-up = -1s                       | warm-up is -1s; expected a duration of zero or more",
+      "window = 2s, duration = 1s          | duration is 1s; expected at least one window (2s)",
+      "targets.p95 = fast                  | targets.p95 is fast; expected a duration",
+      "targets.max-error-rate = 2          | targets.max-error-rate is 2; expected a number from 0 to 1",
+      "targets.min-throughput = -5         | targets.min-throughput is -5; expected a number from 0",
+      "stability.required = maybe          | stability.required is maybe; expected true or false",
+      "stability = 3                       | stability is 3; expected an object",
+      "inputs { x = 16 }                   | inputs.x is 16; expected a shape",
+      "inputs { x = [1, -2] }              | expected a list of whole dimensions of 0 or more",
+      "concurency = 4                      | unknown key 'concurency'",
+      "targets.p90 = 1ms                   | unknown key 'targets.p90'",
+      "model = \"\"                        | model is \"\"; expected a non-blank model name"})
+  void badValueNamesKeyValueAndWhatIsAllowed(String line, String message) throws IOException {
+    Path f = file("bad.conf", (line.startsWith("model") ? "" : "model = m\n") + line.replace(", ", "\n"));
+    assertThatThrownBy(() -> SlaSpec.parse(f)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("bad.conf").hasMessageContaining(message);
+  }
+}
