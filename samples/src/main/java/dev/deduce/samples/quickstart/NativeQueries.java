@@ -62,8 +62,7 @@ abstract class NativeQueries {
       List<String> line = new ArrayList<>();
       int c = 0;
       for (Object v : row.values()) {
-        String s = v instanceof Double || v instanceof Float
-            ? String.format(Locale.ROOT, "%.4f", ((Number) v).doubleValue()) : String.valueOf(v);
+        String s = v instanceof Double || v instanceof Float ? decimal(((Number) v).doubleValue()) : String.valueOf(v);
         line.add(s);
         width[c] = Math.max(width[c], s.length());
         c++;
@@ -75,6 +74,15 @@ abstract class NativeQueries {
     for (List<String> line : cells) {
       out.println("    " + row(line, width));
     }
+  }
+
+  /** Four decimals, or three significant digits for small values such as distances between near neighbours. */
+  static String decimal(double d) {
+    if (d != 0 && Math.abs(d) < 1e-3) {
+      return String.format(Locale.ROOT, "%.3g", d);
+    }
+    return java.math.BigDecimal.valueOf(d).setScale(4, java.math.RoundingMode.HALF_UP).stripTrailingZeros()
+        .toPlainString();
   }
 
   private static String row(List<String> cells, int[] width) {
@@ -162,7 +170,7 @@ abstract class NativeQueries {
       print(out, "datalog", NEAREST, store.query(NEAREST, Map.of("q", q, "k", 5)));
       List<String> hits = new ArrayList<>();
       for (Neighbour n : store.nearest(probe, 5)) {
-        hits.add(n.requestId() + String.format(Locale.ROOT, " (%.4f)", n.distance()));
+        hits.add(n.requestId() + " (" + decimal(n.distance()) + ")");
       }
       out.println("  Store.nearest(k=5): " + String.join(", ", hits));
     }
@@ -170,7 +178,7 @@ abstract class NativeQueries {
     private static String format(float[] v) {
       List<String> s = new ArrayList<>();
       for (float f : v) {
-        s.add(String.format(Locale.ROOT, "%.4f", f));
+        s.add(decimal(f));
       }
       return "[" + String.join(", ", s) + "]";
     }

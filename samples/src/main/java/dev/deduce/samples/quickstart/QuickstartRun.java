@@ -68,6 +68,7 @@ final class QuickstartRun {
       host.engine("onnx").orElseThrow(() -> missing(host, "engine 'onnx'", "engine-onnx"));
       StoreProvider provider = host.store(options.store())
           .orElseThrow(() -> missing(host, "store '" + options.store() + "'", "store-" + options.store()));
+      long openStart = System.nanoTime();
       Store store = openStore(provider);
       NativeQueries queries = NativeQueries.of(store);
       long storedBefore;
@@ -87,8 +88,9 @@ final class QuickstartRun {
         store.close();
         throw new CannotRun("starting the runtime on store '" + options.store() + "' failed: " + e.getMessage(), e);
       }
-      out.printf(Locale.ROOT, "store    %s at %s: %,d requests stored by earlier runs, %,d PENDING to recover%n",
-          options.store(), location(), storedBefore, recovered);
+      out.printf(Locale.ROOT, "store    %s at %s, opened in %.1f s: %,d requests stored by earlier runs, %,d PENDING"
+          + " to recover%n", options.store(), location(), (System.nanoTime() - openStart) / 1e9, storedBefore,
+          recovered);
       try (runtime; ModelRepository repository = ModelRepository.builder(runtime, options.models()).start()) {
         if (runtime.defaultVersion(QuickstartModel.NAME).isEmpty()) {
           throw new CannotRun("model '" + QuickstartModel.NAME + "' written to " + modelFile + " is not served: "
