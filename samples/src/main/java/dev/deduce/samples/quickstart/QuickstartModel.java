@@ -37,7 +37,8 @@ final class QuickstartModel {
 
   /** Writes {@code <models>/mlp-small/1/} (the .onnx file and model.conf) and returns the model file. */
   static Path write(Path models) throws IOException {
-    Path version = Files.createDirectories(models.resolve(NAME).resolve(VERSION));
+    Path version = models.resolve(NAME).resolve(VERSION);
+    Files.createDirectories(version);
     Path file = new OnnxWriter().write(MODEL.graph(), version);
     Files.writeString(version.resolve("model.conf"), CONFIG);
     return file;

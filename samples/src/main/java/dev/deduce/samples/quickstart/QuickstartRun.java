@@ -63,7 +63,7 @@ final class QuickstartRun {
           + "the engine-onnx and store plugin zips in it (the README's quickstart command puts them in "
           + "samples/target/quickstart/plugins), or --plugins naming the folder that holds them", null);
     }
-    try (PluginHost host = PluginHost.builder().pluginsDir(options.plugins()).meterRegistry(registry).start()) {
+    try (PluginHost host = startPlugins()) {
       describePlugins(host);
       host.engine("onnx").orElseThrow(() -> missing(host, "engine 'onnx'", "engine-onnx"));
       StoreProvider provider = host.store(options.store())
@@ -134,6 +134,15 @@ final class QuickstartRun {
     } catch (IOException | RuntimeException e) {
       throw new CannotRun("writing the model into " + options.models().toAbsolutePath() + " failed: " + e
           + "; expected a writable models folder", e);
+    }
+  }
+
+  private PluginHost startPlugins() throws CannotRun {
+    try {
+      return PluginHost.builder().pluginsDir(options.plugins()).meterRegistry(registry).start();
+    } catch (RuntimeException e) {
+      throw new CannotRun("loading the plugins in " + options.plugins().toAbsolutePath() + " failed: "
+          + e.getMessage(), e);
     }
   }
 
