@@ -1,6 +1,7 @@
 package dev.deduce.samples.quickstart;
 
 import java.io.PrintStream;
+import java.util.function.UnaryOperator;
 
 /**
  * The quickstart: loads the engine-onnx and a store plugin from a folder, writes ModelKit's mlp-small as ONNX into a
@@ -17,14 +18,16 @@ public final class Quickstart {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
-    System.exit(run(args, System.out, System.err, System.console() != null));
+    System.exit(run(args, System.out, System.err, System.console() != null, System::getenv));
   }
 
   /**
    * Runs the quickstart, printing to {@code out} and {@code err}; {@code terminal} redraws the progress bar in place
-   * instead of printing a line every tenth of the way. Returns the exit code.
+   * instead of printing a line every tenth of the way; {@code environment} reads environment variables. Returns the
+   * exit code.
    */
-  public static int run(String[] args, PrintStream out, PrintStream err, boolean terminal) {
+  public static int run(String[] args, PrintStream out, PrintStream err, boolean terminal,
+      UnaryOperator<String> environment) {
     Options options;
     try {
       options = Options.parse(args);
@@ -39,7 +42,7 @@ public final class Quickstart {
       return 0;
     }
     try {
-      return new QuickstartRun(options, out, terminal).run() ? 0 : 1;
+      return new QuickstartRun(options, out, terminal, environment).run() ? 0 : 1;
     } catch (QuickstartRun.CannotRun e) {
       err.println("quickstart: " + e.getMessage());
       return 1;

@@ -22,7 +22,8 @@ class QuickstartTest {
 
   private int run(String... args) {
     return Quickstart.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), false);
+        new PrintStream(err, true, StandardCharsets.UTF_8), false, name -> name.equals("ORT_DISABLE_TELEMETRY")
+            ? "1" : null);
   }
 
   private String out() {
@@ -108,6 +109,19 @@ class QuickstartTest {
     assertThat(tmp.resolve("models/mlp-small/1/mlp-small.onnx")).isNotEmptyFile();
     assertThat(tmp.resolve("models/mlp-small/1/model.conf")).content().contains("engine = onnx")
         .contains("max-size = 16");
+  }
+
+  @Test
+  void onnxTelemetryLeftOnIsRefusedBeforeAnyPluginLoads() throws Exception {
+    Path plugins = Files.createDirectory(tmp.resolve("plugins"));
+    int code = Quickstart.run(new String[] {"--plugins", plugins.toString(), "--models",
+        tmp.resolve("models").toString(), "--data", tmp.resolve("data").toString()},
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+        false, name -> null);
+    assertThat(code).isEqualTo(1);
+    assertThat(err()).startsWith("quickstart: ORT_DISABLE_TELEMETRY is not set to 1; expected it in the"
+        + " environment");
+    assertThat(tmp.resolve("models")).doesNotExist();
   }
 
   @Test
