@@ -1,0 +1,45 @@
+package dev.deduce.samples.architecture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import dev.deduce.architecture.ArchitectureRules;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Engine and store modules never see each other on a classpath, so the rule that none depends on another can only be
+ * checked where all of them have been built: here, after the reactor has compiled every module.
+ */
+class PluginModulesIndependenceIT {
+
+  @Test
+  void noEngineOrStoreModuleDependsOnAnother() throws IOException {
+    Path root = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."));
+    if (!Files.isDirectory(root.resolve("core-api"))) {
+      root = Path.of("..");
+    }
+    List<Path> moduleClasses;
+    try (Stream<Path> modules = Files.list(root)) {
+      moduleClasses = modules
+          .filter(m -> m.getFileName().toString().matches("(engine|store)-.+"))
+          .map(m -> m.resolve("target/classes"))
+          .filter(Files::isDirectory)
+          .sorted()
+          .toList();
+    }
+    // the quickstart needs engine-onnx and store-sqlite, so both are always built before this module
+    assertThat(moduleClasses).extracting(p -> p.getParent().getParent().getFileName().toString())
+        .contains("engine-onnx", "store-sqlite");
+    JavaClasses classes = new ClassFileImporter().importPaths(moduleClasses);
+    assertThat(classes.stream().map(c -> c.getPackageName()).distinct())
+        .anyMatch(p -> p.startsWith("dev.deduce.engine."))
+        .anyMatch(p -> p.startsWith("dev.deduce.store."));
+    ArchitectureRules.PLUGINS_ARE_INDEPENDENT.check(classes);
+  }
+}
