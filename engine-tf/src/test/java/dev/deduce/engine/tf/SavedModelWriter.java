@@ -1,5 +1,6 @@
 package dev.deduce.engine.tf;
 
+import dev.deduce.api.DataType;
 import dev.deduce.api.TensorSpec;
 import dev.deduce.perf.modelkit.ModelWriter;
 import dev.deduce.reference.ReferenceGraph;
@@ -18,20 +19,29 @@ import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
+import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.TUint8;
 import org.tensorflow.types.family.TType;
 
 /**
  * Writes reference graphs as SavedModel folders, built with TF Java's Ops API and saved by its SavedModel exporter
  * (tag {@code serve}, signature {@code serving_default}); dimension 0 of every placeholder is dynamic. Weights are
- * graph constants.
+ * graph constants. Self-contained, so that the plugin IT can use it: set {@code org.bytedeco.javacpp.cachedir} before it
+ * first runs, or JavaCPP unpacks TensorFlow into its own default folder.
  */
 final class SavedModelWriter implements ModelWriter {
 
+  // Not TensorFlowEngine.FORMAT: the plugin IT uses this writer with none of the engine's classes on its classpath.
+  private static final String FORMAT = "savedmodel";
+
   @Override
   public String format() {
-    return TensorFlowEngine.FORMAT;
+    return FORMAT;
   }
 
   @Override
@@ -42,13 +52,12 @@ final class SavedModelWriter implements ModelWriter {
   @Override
   public Path write(ReferenceGraph graph, Path folder) throws IOException {
     Path dir = folder.resolve(graph.name());
-    Natives.load(dir);
     try (Graph g = new Graph(); Session session = new Session(g)) {
       Ops tf = Ops.create(g);
       Map<String, Operand<?>> values = new HashMap<>();
       Signature.Builder signature = Signature.builder().key(Signature.DEFAULT_KEY);
       for (TensorSpec in : graph.signature().inputs()) {
-        Operand<?> p = tf.withName(in.name()).placeholder(TfTensors.type(in.dtype()),
+        Operand<?> p = tf.withName(in.name()).placeholder(type(in.dtype()),
             Placeholder.shape(Shape.of(in.shape())));
         values.put(in.name(), p);
         signature.input(in.name(), p);
@@ -93,6 +102,18 @@ final class SavedModelWriter implements ModelWriter {
         return named.math.argMax((Operand<? extends TType>) x, tf.constant(-1), TInt64.class);
       default:
         throw new IllegalArgumentException("no TensorFlow op for " + n.op());
+    }
+  }
+
+  private static Class<? extends TType> type(DataType dtype) {
+    switch (dtype) {
+      case FLOAT32: return TFloat32.class;
+      case FLOAT64: return TFloat64.class;
+      case INT32: return TInt32.class;
+      case INT64: return TInt64.class;
+      case UINT8: return TUint8.class;
+      case BOOL: return TBool.class;
+      default: return TString.class;
     }
   }
 }
