@@ -34,7 +34,7 @@ import org.tensorflow.types.family.TType;
  * graph constants. Self-contained, so that the plugin IT can use it: set {@code org.bytedeco.javacpp.cachedir} before it
  * first runs, or JavaCPP unpacks TensorFlow into its own default folder.
  */
-final class SavedModelWriter implements ModelWriter {
+public final class SavedModelWriter implements ModelWriter {
 
   // Not TensorFlowEngine.FORMAT: the plugin IT uses this writer with none of the engine's classes on its classpath.
   private static final String FORMAT = "savedmodel";
