@@ -38,6 +38,20 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs, 
     }
   }
 
+  /**
+   * A signature that is batched exactly when dimension 0 of every input and output is dynamic (-1), as engines read
+   * it from a model's own declarations.
+   */
+  public static ModelSignature batchedWhenDynamic(List<TensorSpec> inputs, List<TensorSpec> outputs) {
+    boolean batched = true;
+    for (TensorSpec s : concatSpecs(inputs, outputs)) {
+      if (s.rank() == 0 || s.shape()[0] != -1) {
+        batched = false;
+      }
+    }
+    return new ModelSignature(inputs, outputs, batched);
+  }
+
   /** The input called {@code name}, if any. */
   public Optional<TensorSpec> input(String name) {
     return inputs.stream().filter(s -> s.name().equals(name)).findFirst();

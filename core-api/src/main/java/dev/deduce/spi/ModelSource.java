@@ -2,8 +2,12 @@ package dev.deduce.spi;
 
 import dev.deduce.api.ModelLoadException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What an engine is asked to load.
@@ -69,5 +73,38 @@ public record ModelSource(String name, String version, Path path, String format,
     }
     throw new ModelLoadException(path, "option " + key + " is '" + raw + "'; expected a whole number from " + min
         + " to " + max);
+  }
+
+  /**
+   * Checks that every option key is one of {@code known}.
+   *
+   * @throws ModelLoadException naming the model file and the first unknown key, listing the known ones
+   */
+  public void requireKnownOptions(Set<String> known) {
+    for (String key : new TreeSet<>(options.keySet())) {
+      if (!known.contains(key)) {
+        throw new ModelLoadException(path, "unknown option '" + key + "'; expected one of " + new TreeSet<>(known));
+      }
+    }
+  }
+
+  /**
+   * The option {@code key}, trimmed and lower-cased, when it is one of {@code choices} (lower-case), or
+   * {@code fallback} when unset.
+   *
+   * @throws ModelLoadException naming the model file when the option is none of the choices
+   */
+  public String choiceOption(String key, String fallback, List<String> choices) {
+    String raw = options.get(key);
+    if (raw == null) {
+      return fallback;
+    }
+    String value = raw.trim().toLowerCase(Locale.ROOT);
+    if (choices.contains(value)) {
+      return value;
+    }
+    String expected = choices.size() == 1 ? choices.get(0)
+        : String.join(", ", choices.subList(0, choices.size() - 1)) + " or " + choices.get(choices.size() - 1);
+    throw new ModelLoadException(path, "option " + key + " is '" + raw + "'; expected " + expected);
   }
 }

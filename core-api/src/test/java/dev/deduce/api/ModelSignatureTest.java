@@ -70,4 +70,15 @@ class ModelSignatureTest {
     assertThatThrownBy(() -> TensorSpec.of("x", DataType.FLOAT32, -2))
         .hasMessageContaining("expected 0 or more, or -1 for dynamic");
   }
+
+  @Test
+  void batchedWhenDynamicOnlyWhenEveryDimensionZeroIsDynamic() {
+    TensorSpec x = TensorSpec.of("x", DataType.FLOAT32, -1, 4);
+    org.assertj.core.api.Assertions.assertThat(ModelSignature.batchedWhenDynamic(List.of(x),
+        List.of(TensorSpec.of("y", DataType.INT64, -1))).batched()).isTrue();
+    org.assertj.core.api.Assertions.assertThat(ModelSignature.batchedWhenDynamic(List.of(x),
+        List.of(TensorSpec.of("y", DataType.INT64, 1))).batched()).isFalse();
+    org.assertj.core.api.Assertions.assertThat(ModelSignature.batchedWhenDynamic(List.of(x),
+        List.of(TensorSpec.of("n", DataType.INT64))).batched()).isFalse();
+  }
 }

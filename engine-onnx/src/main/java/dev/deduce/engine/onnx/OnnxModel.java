@@ -13,37 +13,28 @@ import dev.deduce.api.ModelLoadException;
 import dev.deduce.api.ModelSignature;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.TensorSpec;
-import dev.deduce.spi.LoadedModel;
+import dev.deduce.spi.GuardedModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** One ONNX Runtime session; runs may overlap, close waits for them. */
-final class OnnxModel implements LoadedModel {
+final class OnnxModel extends GuardedModel {
 
   private static final Logger LOG = LoggerFactory.getLogger(OnnxModel.class);
 
-  private final String name;
   private final OrtEnvironment env;
   private final OrtSession session;
-  private final ModelSignature signature;
-  private final long maxElements;
-  // Read lock per run, write lock to close: a session must not be freed under a running call.
-  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  private boolean closed;
 
   private OnnxModel(String name, OrtEnvironment env, OrtSession session, ModelSignature signature, long maxElements) {
-    this.name = name;
+    super(name, signature, maxElements);
     this.env = env;
     this.session = session;
-    this.signature = signature;
-    this.maxElements = maxElements;
   }
 
   /** Wraps {@code session}, reading its signature; closes the session when the signature cannot be carried. */
@@ -60,72 +51,41 @@ final class OnnxModel implements LoadedModel {
   }
 
   @Override
-  public ModelSignature signature() {
-    return signature;
-  }
-
-  @Override
-  public NamedTensors run(NamedTensors inputs) {
-    lock.readLock().lock();
-    try {
-      if (closed) {
-        throw new EngineException("model '" + name + "' is closed; expected an open model");
-      }
-      signature.validate(inputs, maxElements);
-      return runOpen(inputs);
-    } finally {
-      lock.readLock().unlock();
-    }
-  }
-
-  private NamedTensors runOpen(NamedTensors inputs) {
+  protected NamedTensors runValidated(NamedTensors inputs) {
     Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
     try {
-      for (TensorSpec spec : signature.inputs()) {
+      for (TensorSpec spec : signature().inputs()) {
         feeds.put(spec.name(), OrtTensors.toOrt(env, inputs.get(spec.name())));
       }
       try (OrtSession.Result result = session.run(feeds)) {
         NamedTensors.Builder out = NamedTensors.builder();
-        for (TensorSpec spec : signature.outputs()) {
-          OnnxValue value = result.get(spec.name()).orElseThrow(() -> new EngineException("model '" + name
+        for (TensorSpec spec : signature().outputs()) {
+          OnnxValue value = result.get(spec.name()).orElseThrow(() -> new EngineException("model '" + name()
               + "' returned no output '" + spec.name() + "'; expected every output of its signature"));
           out.put(spec.name(), OrtTensors.fromOrt((OnnxTensor) value, spec.dtype()));
         }
         return out.build();
       }
     } catch (OrtException e) {
-      throw Failures.run(name, e);
+      throw Failures.run(name(), e);
     } finally {
       feeds.values().forEach(OnnxTensor::close);
     }
   }
 
   @Override
-  public void close() {
-    lock.writeLock().lock();
-    try {
-      if (!closed) {
-        closed = true;
-        closeQuietly(session);
-      }
-    } finally {
-      lock.writeLock().unlock();
-    }
+  protected void release() {
+    closeQuietly(session);
   }
 
   private static ModelSignature signature(String name, Path path, OrtSession session) throws OrtException {
-    List<TensorSpec> inputs = specs(path, "input", session.getInputInfo());
-    List<TensorSpec> outputs = specs(path, "output", session.getOutputInfo());
-    List<String> fixed = new ArrayList<>();
-    for (TensorSpec s : concat(inputs, outputs)) {
-      if (s.rank() == 0 || s.shape()[0] != -1) {
-        fixed.add(s.toString());
-      }
+    ModelSignature signature = ModelSignature.batchedWhenDynamic(specs(path, "input", session.getInputInfo()),
+        specs(path, "output", session.getOutputInfo()));
+    if (!signature.batched()) {
+      LOG.info("model '{}' ({}) has no dynamic dimension 0 in every input and output {} -> {}; batching is off for it",
+          name, path, signature.inputs(), signature.outputs());
     }
-    if (!fixed.isEmpty()) {
-      LOG.info("model '{}' ({}) has no dynamic dimension 0 in {}; batching is off for it", name, path, fixed);
-    }
-    return new ModelSignature(inputs, outputs, fixed.isEmpty());
+    return signature;
   }
 
   private static List<TensorSpec> specs(Path path, String what, Map<String, NodeInfo> infos) {
@@ -146,12 +106,6 @@ final class OnnxModel implements LoadedModel {
       specs.add(TensorSpec.of(node.getName(), dtype, shape));
     }
     return specs;
-  }
-
-  private static List<TensorSpec> concat(List<TensorSpec> a, List<TensorSpec> b) {
-    List<TensorSpec> all = new ArrayList<>(a);
-    all.addAll(b);
-    return all;
   }
 
   private static void closeQuietly(OrtSession session) {

@@ -7,10 +7,10 @@ import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import dev.deduce.api.ModelLoadException;
 import dev.deduce.spi.ModelSource;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,27 +41,13 @@ final class OnnxOptions {
 
   private OnnxOptions(ModelSource source) {
     path = source.path();
-    for (String key : source.options().keySet()) {
-      if (!KEYS.contains(key)) {
-        throw new ModelLoadException(path, "unknown option '" + key + "'; expected one of " + new TreeSet<>(KEYS));
-      }
-    }
+    source.requireKnownOptions(KEYS);
     // 0 keeps ONNX Runtime's own choice (one thread per physical core).
     intraOpThreads = (int) source.longOption(INTRA_OP_THREADS, 0, 0, 1024);
     interOpThreads = (int) source.longOption(INTER_OP_THREADS, 0, 0, 1024);
-    String level = source.option(OPTIMIZATION, "all").trim().toLowerCase(Locale.ROOT);
-    optimization = LEVELS.get(level);
-    if (optimization == null) {
-      throw new ModelLoadException(path, "option " + OPTIMIZATION + " is '" + source.option(OPTIMIZATION, "")
-          + "'; expected none, basic, extended or all");
-    }
-    String ep = source.option(EXECUTION_PROVIDER, "auto").trim().toUpperCase(Locale.ROOT);
-    try {
-      provider = Provider.valueOf(ep);
-    } catch (IllegalArgumentException e) {
-      throw new ModelLoadException(path, "option " + EXECUTION_PROVIDER + " is '"
-          + source.option(EXECUTION_PROVIDER, "") + "'; expected auto, cpu or cuda", e);
-    }
+    optimization = LEVELS.get(source.choiceOption(OPTIMIZATION, "all", List.of("none", "basic", "extended", "all")));
+    provider = Provider.valueOf(source.choiceOption(EXECUTION_PROVIDER, "auto", List.of("auto", "cpu", "cuda"))
+        .toUpperCase(Locale.ROOT));
     maxElements = source.maxElements();
   }
 

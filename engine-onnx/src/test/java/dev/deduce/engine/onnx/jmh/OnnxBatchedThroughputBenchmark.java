@@ -9,6 +9,7 @@ import dev.deduce.api.NamedTensors;
 import dev.deduce.engine.onnx.OnnxEngine;
 import dev.deduce.perf.modelkit.ModelKit;
 import dev.deduce.perf.modelkit.ReferenceModel;
+import dev.deduce.perf.modelkit.WrittenModel;
 import dev.deduce.perf.onnx.OnnxWriter;
 import dev.deduce.runtime.DeduceRuntime;
 import dev.deduce.runtime.Durability;
@@ -19,13 +20,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -53,25 +51,21 @@ public class OnnxBatchedThroughputBenchmark {
     @Param({"1"})
     int intraOpThreads;
 
-    Path folder;
+    WrittenModel written;
     Path file;
     NamedTensors row;
 
     @Setup
     public void write() throws IOException {
       ReferenceModel kit = ModelKit.mlpLarge();
-      folder = Files.createTempDirectory("deduce-jmh");
-      file = new OnnxWriter().write(kit.graph(), folder);
+      written = WrittenModel.write(new OnnxWriter(), kit);
+      file = written.path();
       row = kit.inputs(1);
     }
 
     @TearDown
-    public void delete() throws IOException {
-      try (Stream<Path> walk = Files.walk(folder)) {
-        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
+    public void delete() {
+      written.close();
     }
   }
 

@@ -9,6 +9,7 @@ import dev.deduce.api.NamedTensors;
 import dev.deduce.engine.onnx.OnnxEngine;
 import dev.deduce.perf.modelkit.ModelKit;
 import dev.deduce.perf.modelkit.ReferenceModel;
+import dev.deduce.perf.modelkit.WrittenModel;
 import dev.deduce.perf.onnx.OnnxWriter;
 import dev.deduce.runtime.DeduceRuntime;
 import dev.deduce.runtime.Durability;
@@ -20,7 +21,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +48,7 @@ public class OnnxOverheadBenchmark {
   @Param({"1"})
   int intraOpThreads;
 
-  private Path folder;
+  private WrittenModel written;
   private OrtSession raw;
   private FloatBuffer rawInput;
   private LoadedModel deduce;
@@ -58,8 +58,8 @@ public class OnnxOverheadBenchmark {
   @Setup
   public void setUp() throws IOException, OrtException {
     ReferenceModel kit = ModelKit.mlpLarge();
-    folder = Files.createTempDirectory("deduce-jmh");
-    Path file = new OnnxWriter().write(kit.graph(), folder);
+    written = WrittenModel.write(new OnnxWriter(), kit);
+    Path file = written.path();
     inputs = kit.inputs(1);
     deduce = new OnnxEngine().load(new ModelSource(kit.name(), "1", file, OnnxEngine.FORMAT,
         Map.of("intraOpThreads", Integer.toString(intraOpThreads))));
@@ -77,16 +77,11 @@ public class OnnxOverheadBenchmark {
   }
 
   @TearDown
-  public void tearDown() throws IOException, OrtException {
+  public void tearDown() throws OrtException {
     runtime.close();
     deduce.close();
     raw.close();
-    try (var files = Files.list(folder)) {
-      for (Path p : files.toList()) {
-        Files.delete(p);
-      }
-    }
-    Files.delete(folder);
+    written.close();
   }
 
   /** OrtSession.run with a tensor over a direct buffer, output read into a Java array. */
