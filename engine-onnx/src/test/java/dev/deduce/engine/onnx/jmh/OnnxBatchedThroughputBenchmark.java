@@ -133,7 +133,7 @@ public class OnnxBatchedThroughputBenchmark {
    */
   @State(Scope.Benchmark)
   public static class Served {
-    @Param({"tuned"})
+    @Param({"tuned", "defaults"})
     String serving;
 
     DeduceRuntime runtime;
