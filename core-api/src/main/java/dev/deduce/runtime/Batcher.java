@@ -22,6 +22,11 @@ final class Batcher {
     this.delayNanos = s.maxQueueDelay().toNanos();
   }
 
+  /** Whether a request that finds nothing queued is sent alone at once: batching off, or no queue delay. */
+  boolean sendsAloneAtOnce() {
+    return !batching || delayNanos == 0;
+  }
+
   /**
    * Requests to take from the head of {@code group} now, or 0 to wait until {@link #sendBy}.
    *

@@ -39,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -341,6 +340,35 @@ public final class DeduceRuntime implements InferenceService {
   @Override
   public CompletableFuture<InferenceResult> submit(String model, String version, NamedTensors inputs,
       RequestOptions options) {
+    return accept(model, version, inputs, options, false);
+  }
+
+  /**
+   * Submits and waits. When the model's queue is empty, an instance is idle, the batcher would send the request alone
+   * at once (batching off, or a zero queue delay) and durability is not DURABLE, the request runs on the calling
+   * thread: the same deadline, breaker, retries, metrics, spans and result record, without the hand-off to a worker
+   * and back. {@link #submit} never runs a request on its caller, so it stays non-blocking.
+   */
+  @Override
+  public InferenceResult infer(String model, String version, NamedTensors inputs, RequestOptions options) {
+    CompletableFuture<InferenceResult> f = accept(model, version, inputs, options, true);
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DeadlineExceededException("interrupted while waiting for model '" + model + "'", e);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause() == null ? e : e.getCause();
+      if (c instanceof DeduceException de) {
+        throw de;
+      }
+      throw new EngineException("request to model '" + model + "' failed: " + c, c);
+    }
+  }
+
+  /** Validates, records and queues a request; with {@code callerMayRun}, may run it now on this thread instead. */
+  private CompletableFuture<InferenceResult> accept(String model, String version, NamedTensors inputs,
+      RequestOptions options, boolean callerMayRun) {
     Objects.requireNonNull(model, "model must not be null");
     RequestOptions opts = options == null ? RequestOptions.defaults() : options;
     if (closing.get()) {
@@ -360,7 +388,7 @@ public final class DeduceRuntime implements InferenceService {
       return rejected(model, v.version, e);
     }
     String key = opts.idempotencyKey().orElse(null);
-    String id = key != null ? IdempotencyIndex.requestId(model, key) : UUID.randomUUID().toString();
+    String id = key != null ? IdempotencyIndex.requestId(model, key) : RequestIds.next();
     CompletableFuture<InferenceResult> future = new CompletableFuture<>();
     if (key != null) {
       CompletableFuture<InferenceResult> first = idempotency.putIfAbsent(model, key, future);
@@ -390,6 +418,17 @@ public final class DeduceRuntime implements InferenceService {
         .setAttribute("deduce.version", v.version).setAttribute("deduce.request.id", id).startSpan();
     Request r = new Request(record, v, nowNanos, nowNanos + timeout.toNanos(), future, span);
     ModelQueue queue = models.get(model).queue;
+    if (callerMayRun && durability != Durability.DURABLE && v.callerMayRun()) {
+      ServingVersion.Slot slot = queue.claimIdle(v);
+      if (slot != null) {
+        try {
+          runner.run(v, slot.model, List.of(r));
+        } finally {
+          queue.release(slot);
+        }
+        return future; // completed by the run; only infer() sees it
+      }
+    }
     try {
       queue.reserve(v.settings.queueMaxWait());
     } catch (OverloadedException e) {

@@ -138,10 +138,45 @@ final class ModelQueue {
   }
 
   /**
-   * Blocks until {@code version}'s batcher says a batch is ready and returns it, oldest batch key first; null once
-   * the version is retired and drained.
+   * Lets a caller run its own request on an idle slot of {@code version}, or null: only when nothing is queued or
+   * being queued for the model, so a caller never overtakes a waiting request. Give it back with {@link #release}.
    */
-  List<Request> nextBatch(ServingVersion version) {
+  ServingVersion.Slot claimIdle(ServingVersion version) {
+    lock.lock();
+    try {
+      if (queued + reserved > 0) {
+        return null;
+      }
+      for (ServingVersion.Slot s : version.slots()) {
+        if (s.state == ServingVersion.Slot.IDLE) {
+          s.state = ServingVersion.Slot.CALLER;
+          return s;
+        }
+      }
+      return null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Gives back a slot a caller ran on; its worker may be waiting for it with a batch to take. */
+  void release(ServingVersion.Slot slot) {
+    lock.lock();
+    try {
+      slot.state = ServingVersion.Slot.IDLE;
+      if (queued > 0) {
+        notEmpty.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Blocks until {@code version}'s batcher says a batch is ready and {@code slot} is free of a caller, marks the slot
+   * busy and returns the batch, oldest batch key first; null once the version is retired and drained.
+   */
+  List<Request> nextBatch(ServingVersion version, ServingVersion.Slot slot) {
     Batcher batcher = version.batcher;
     lock.lock();
     try {
@@ -152,6 +187,10 @@ final class ModelQueue {
             return null;
           }
           notEmpty.awaitNanos(RECHECK_NANOS);
+          continue;
+        }
+        if (slot.state == ServingVersion.Slot.CALLER) {
+          notEmpty.awaitNanos(RECHECK_NANOS); // release() signals when the caller is done
           continue;
         }
         long now = System.nanoTime();
@@ -166,6 +205,7 @@ final class ModelQueue {
           }
           queued -= n;
           notFull.signalAll();
+          slot.state = ServingVersion.Slot.WORKER;
           return batch;
         }
         long wait = Math.min(RECHECK_NANOS, batcher.sendBy(group.peek()) - now);

@@ -197,8 +197,8 @@ public final class ModelSettings {
     private int queueCapacity = 1024;
     private Duration queueMaxWait = Duration.ZERO;
     private boolean batchingEnabled = true;
-    private int maxBatchSize = 8;
-    private Duration maxQueueDelay = Duration.ofMillis(2);
+    private int maxBatchSize = 32;
+    private Duration maxQueueDelay = Duration.ZERO;
     private SortedSet<Integer> preferredBatchSizes = new TreeSet<>();
     private int instances = 1;
     private Duration deadline = Duration.ofSeconds(30);

@@ -40,7 +40,11 @@ final class Request {
     this.enqueuedNanos = submittedNanos;
     NamedTensors in = record.inputs();
     // dtype ordinal, rank, then the dims (batch dim as -1) of each input, in input order
-    long[] key = new long[in.size() * 2 + in.asMap().values().stream().mapToInt(Tensor::rank).sum()];
+    int dims = 0;
+    for (Tensor t : in.asMap().values()) {
+      dims += t.rank();
+    }
+    long[] key = new long[in.size() * 2 + dims];
     int k = 0;
     long r = 1;
     boolean first = true;

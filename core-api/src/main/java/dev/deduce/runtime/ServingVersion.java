@@ -30,6 +30,8 @@ final class ServingVersion {
   final RuntimeMetrics.VersionMeters meters;
   /** Worker i runs on instances.get(i); a thread-safe model appears once per worker. */
   private final List<LoadedModel> instances;
+  /** Slot i is instance i and who runs on it now; at most one run per slot, so N slots allow N concurrent runs. */
+  private final Slot[] slots;
   private final ModelQueue queue;
   private final BooleanSupplier closing;
   private final AtomicLong inflight = new AtomicLong();
@@ -47,6 +49,10 @@ final class ServingVersion {
     this.queue = queue;
     this.closing = closing;
     this.batcher = new Batcher(settings, signature.batched());
+    this.slots = new Slot[this.instances.size()];
+    for (int i = 0; i < slots.length; i++) {
+      slots[i] = new Slot(this.instances.get(i));
+    }
     Runnable[] retried = new Runnable[1];
     this.resilience = new Resilience(model, version, settings, () -> retried[0].run());
     this.meters = metrics.version(model, version, resilience.breaker());
@@ -56,9 +62,9 @@ final class ServingVersion {
   /** Starts one worker per instance; each takes batches from the model queue and runs them with {@code runner}. */
   void start(BatchRunner runner) {
     liveWorkers.set(instances.size());
-    for (int i = 0; i < instances.size(); i++) {
-      LoadedModel instance = instances.get(i);
-      Thread t = new Thread(() -> work(runner, instance), "deduce-" + model + "-" + version + "-" + i);
+    for (int i = 0; i < slots.length; i++) {
+      Slot slot = slots[i];
+      Thread t = new Thread(() -> work(runner, slot), "deduce-" + model + "-" + version + "-" + i);
       t.setDaemon(true);
       t.start();
     }
@@ -105,11 +111,27 @@ final class ServingVersion {
     return closed;
   }
 
-  private void work(BatchRunner runner, LoadedModel instance) {
+  Slot[] slots() {
+    return slots;
+  }
+
+  /**
+   * Whether a request that finds the queue empty and a slot idle may run at once on its caller's thread: true when
+   * the batcher would send it alone anyway (batching off, or no queue delay to wait for company).
+   */
+  boolean callerMayRun() {
+    return batcher.sendsAloneAtOnce();
+  }
+
+  private void work(BatchRunner runner, Slot slot) {
     try {
       List<Request> batch;
-      while ((batch = queue.nextBatch(this)) != null) {
-        runner.run(this, instance, batch);
+      while ((batch = queue.nextBatch(this, slot)) != null) {
+        try {
+          runner.run(this, slot.model, batch);
+        } finally {
+          slot.state = Slot.IDLE;
+        }
       }
     } catch (RuntimeException | Error e) {
       LOG.error("worker of model '{}' version '{}' stopped unexpectedly", model, version, e);
@@ -132,5 +154,22 @@ final class ServingVersion {
     }
     meters.retire();
     closed.complete(null);
+  }
+
+  /**
+   * One instance and who is running on it. The queue lock guards every change but one: the worker sets its slot back
+   * to IDLE without it, which can only make a caller see the slot busy a moment too long.
+   */
+  static final class Slot {
+    static final int IDLE = 0;
+    static final int WORKER = 1;
+    static final int CALLER = 2;
+
+    final LoadedModel model;
+    volatile int state = IDLE;
+
+    Slot(LoadedModel model) {
+      this.model = model;
+    }
   }
 }

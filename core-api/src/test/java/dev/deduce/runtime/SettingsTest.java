@@ -37,7 +37,8 @@ class SettingsTest {
     RuntimeSettings s = SettingsLoader.load(null, Map.of(), new Properties());
     assertThat(s.durability()).isEqualTo(Durability.NONE);
     assertThat(s.defaultModelSettings().toString()).isEqualTo(ModelSettings.defaults().toString());
-    assertThat(s.model("anything").maxBatchSize()).isEqualTo(8);
+    assertThat(s.model("anything").maxBatchSize()).isEqualTo(32);
+    assertThat(s.model("anything").maxQueueDelay()).isZero();
   }
 
   @Test
@@ -75,7 +76,7 @@ class SettingsTest {
     assertThat(resnet.maxBatchSize()).isEqualTo(64);
     assertThat(resnet.preferredBatchSizes()).containsExactly(16, 32);
     assertThat(resnet.instances()).isEqualTo(2);
-    assertThat(resnet.maxQueueDelay()).isEqualTo(Duration.ofMillis(2));
+    assertThat(resnet.maxQueueDelay()).isZero();
     assertThat(s.model("bert.v2").instances()).isEqualTo(3);
     assertThat(s.model("bert.v2").maxBatchSize()).isEqualTo(16);
     assertThat(s.model("other").maxBatchSize()).isEqualTo(16);

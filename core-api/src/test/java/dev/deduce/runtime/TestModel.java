@@ -22,6 +22,11 @@ final class TestModel implements LoadedModel {
   final AtomicInteger calls = new AtomicInteger();
   final List<Long> batchRows = Collections.synchronizedList(new ArrayList<>());
   final AtomicBoolean closed = new AtomicBoolean();
+  /** The thread of every run, in run order. */
+  final List<String> threads = Collections.synchronizedList(new ArrayList<>());
+  /** The most runs that were ever inside this model at once. */
+  final AtomicInteger maxConcurrent = new AtomicInteger();
+  private final AtomicInteger running = new AtomicInteger();
   final CountDownLatch held = new CountDownLatch(1);
   private final LoadedModel inner;
   private final ModelSignature signature;
@@ -74,6 +79,16 @@ final class TestModel implements LoadedModel {
 
   @Override
   public NamedTensors run(NamedTensors inputs) {
+    maxConcurrent.accumulateAndGet(running.incrementAndGet(), Math::max);
+    try {
+      return observedRun(inputs);
+    } finally {
+      running.decrementAndGet();
+    }
+  }
+
+  private NamedTensors observedRun(NamedTensors inputs) {
+    threads.add(Thread.currentThread().getName());
     int n = calls.incrementAndGet();
     batchRows.add(inputs.asMap().values().iterator().next().dim(0));
     if (n == holdCall) {

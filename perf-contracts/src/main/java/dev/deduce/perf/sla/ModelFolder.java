@@ -15,11 +15,14 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * The models folder in its simple layout, {@code <models>/<name>/<version>/<file>}: the format comes from the file's
+ * The models folder in its simple layout, a convenience for a quick run without writing a model.conf, {@code <models>/<name>/<version>/<file>}: the format comes from the file's
  * extension ({@code .dgraph} is the reference engine's {@code deduce-graph}; any other extension names its format,
  * e.g. {@code .onnx}), and an unnamed version is the highest (numerically when every version is a number).
  */
 final class ModelFolder {
+
+  /** The model repository's config file name (core-api's MODEL-REPOSITORY.md). */
+  static final String CONFIG = "model.conf";
 
   private static final Map<String, String> ALIASES = Map.of("dgraph", ReferenceEngine.FORMAT);
 
@@ -31,6 +34,19 @@ final class ModelFolder {
           + " <models>/<name>/<version>/<model file>");
     }
     this.root = root;
+  }
+
+  /**
+   * Whether {@code root} is a model repository rather than the simple layout: a model.conf in some model folder or
+   * version folder.
+   */
+  static boolean isRepository(Path root) {
+    try (Stream<Path> walk = Files.walk(root, 3)) {
+      return walk.anyMatch(p -> p.getFileName().toString().equals(CONFIG)
+          && root.relativize(p).getNameCount() >= 2 && Files.isRegularFile(p));
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return false; // the simple layout's own checks then say what is wrong with the folder
+    }
   }
 
   /** The source for {@code model} at {@code version} (empty: the highest), loadable by one of {@code formats}. */

@@ -8,6 +8,8 @@ import dev.deduce.plugin.PluginHostException;
 import dev.deduce.plugin.PluginProblem;
 import dev.deduce.runtime.DeduceRuntime;
 import dev.deduce.runtime.Durability;
+import dev.deduce.runtime.ModelRepository;
+import dev.deduce.runtime.RepositoryProblem;
 import dev.deduce.runtime.RuntimeSettings;
 import dev.deduce.spi.InferenceEngine;
 import dev.deduce.spi.ModelSource;
@@ -17,6 +19,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,8 +29,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The SLA runner's command line: serves the models the SLA files name from a models folder, with engines from a PF4J
- * plugins folder and the classpath, drives each one, writes JSON and JUnit XML, and exits 0 when every SLA is met,
+ * The SLA runner's command line: serves the models the SLA files name from a model repository (or a folder in the
+ * simple layout), with engines from a PF4J plugins folder and the classpath, drives each one, writes JSON and JUnit XML, and exits 0 when every SLA is met,
  * 1 when one is missed and 2 on a usage or setup error.
  */
 public final class SlaMain {
@@ -39,8 +42,11 @@ public final class SlaMain {
   static final String USAGE_TEXT = String.join("\n",
       "usage: SlaMain --models DIR --sla FILE|DIR [--plugins DIR] [--config FILE] [--out DIR]",
       "",
-      "  --models DIR    models laid out as DIR/<name>/<version>/<file>; the file's extension picks the format",
-      "                  (.onnx -> onnx, .dgraph -> the reference engine, otherwise the extension is the format id)",
+      "  --models DIR    a model repository: DIR/<name>/<version>/ with a model.conf naming engine and file",
+      "                  (DIR/<name>/model.conf may hold what every version shares), as dev.deduce.runtime",
+      "                  .ModelRepository serves it; or, with no model.conf anywhere, the simple layout",
+      "                  DIR/<name>/<version>/<file> whose extension picks the format (.onnx -> onnx, .dgraph ->",
+      "                  the reference engine, otherwise the extension is the format id)",
       "  --sla FILE|DIR  one SLA file (HOCON .conf or .json), or a folder of them",
       "  --plugins DIR   PF4J plugins folder (.jar, .zip) to take engines from, besides the classpath",
       "  --config FILE   Deduce runtime config (HOCON) with per-model serving settings, e.g.",
@@ -58,7 +64,8 @@ public final class SlaMain {
     System.exit(run(args, System.out, System.err));
   }
 
-  static int run(String[] args, PrintStream out, PrintStream err) {
+  /** Runs the SLAs as {@link #main} does, printing to {@code out} and {@code err}; returns the exit status. */
+  public static int run(String[] args, PrintStream out, PrintStream err) {
     Options o;
     try {
       o = Options.parse(args);
@@ -72,10 +79,11 @@ public final class SlaMain {
       return MET;
     }
     List<SlaSpec> specs;
+    boolean repository = ModelFolder.isRepository(o.models);
     ModelFolder folder;
     try {
       specs = SlaSpec.load(o.sla);
-      folder = new ModelFolder(o.models);
+      folder = repository ? null : new ModelFolder(o.models);
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return USAGE;
@@ -95,8 +103,11 @@ public final class SlaMain {
       RuntimeSettings settings = o.config == null ? RuntimeSettings.load() : RuntimeSettings.load(o.config);
       List<SlaResult> results = new ArrayList<>();
       try (DeduceRuntime runtime = DeduceRuntime.builder().engines(engines).settings(settings)
-          .durability(Durability.NONE).meterRegistry(new SimpleMeterRegistry()).build()) {
-        deploy(runtime, folder, specs, formats, out);
+          .durability(Durability.NONE).meterRegistry(new SimpleMeterRegistry()).build();
+          ModelRepository repo = repository ? serve(runtime, o.models, specs, out, err) : null) {
+        if (repo == null) {
+          deploy(runtime, folder, specs, formats, out);
+        }
         SlaRunner runner = new SlaRunner(runtime);
         for (SlaSpec spec : specs) {
           out.println("running SLA " + spec.name() + ": model " + spec.model() + spec.version().map(v -> " version "
@@ -118,6 +129,40 @@ public final class SlaMain {
     } catch (IOException e) {
       err.println("error: cannot write reports to " + o.out + ": " + e.getMessage());
       return USAGE;
+    }
+  }
+
+  /**
+   * Serves the model repository at {@code models} (its model.conf files pick engines, files and serving settings) and
+   * checks that it serves every model and version the SLAs name.
+   */
+  private static ModelRepository serve(DeduceRuntime runtime, Path models, List<SlaSpec> specs, PrintStream out,
+      PrintStream err) {
+    out.println("serving the model repository " + models);
+    ModelRepository repo = ModelRepository.builder(runtime, models).pollInterval(Duration.ZERO).start();
+    try {
+      for (RepositoryProblem p : repo.problems()) {
+        err.println("warning: " + p.message());
+      }
+      for (SlaSpec spec : specs) {
+        List<String> served = runtime.versions(spec.model());
+        boolean missing = spec.version().map(v -> !served.contains(v)).orElse(served.isEmpty());
+        if (missing) {
+          List<String> problems = repo.problems().stream().filter(p -> p.model().equals(spec.model()))
+              .map(RepositoryProblem::message).toList();
+          throw new IllegalArgumentException("SLA " + spec.name() + " needs model '" + spec.model() + "'"
+              + spec.version().map(v -> " version " + v).orElse("") + ", which the model repository " + models
+              + " does not serve (served versions: " + served + (problems.isEmpty() ? "" : "; problems: " + problems)
+              + "); expected " + models.resolve(spec.model()) + "/<version>/ with a model.conf naming engine and"
+              + " file, and a version policy that keeps the version");
+        }
+        out.println("model " + spec.model() + ": versions " + served + ", default "
+            + runtime.defaultVersion(spec.model()).orElse("none"));
+      }
+      return repo;
+    } catch (RuntimeException e) {
+      repo.close();
+      throw e;
     }
   }
 

@@ -197,4 +197,76 @@ class SlaMainTest {
         "--out", dir.resolve("out").toString())).as(err()).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("reference (classpath)");
   }
+
+  /** A model repository holding mlp-small at {@code versions}, each with a model.conf; {@code modelConf} at model level. */
+  private Path repository(String modelConf, int... versions) throws IOException {
+    Path repo = dir.resolve("repo");
+    for (int v : versions) {
+      Path folder = Files.createDirectories(repo.resolve("mlp-small/" + v));
+      Path file = new DgraphWriter().write(ModelKit.mlpSmall().graph(), folder);
+      Files.writeString(folder.resolve("model.conf"), "engine = reference\nfile = " + file.getFileName() + "\n");
+    }
+    if (modelConf != null) {
+      Files.writeString(repo.resolve("mlp-small/model.conf"), modelConf);
+    }
+    return repo;
+  }
+
+  @Test
+  void modelRepositoryWithModelConfIsServedAndDriven() throws IOException {
+    Path repo = repository(null, 1);
+    Path reports = dir.resolve("out");
+
+    assertThat(run("--models", repo.toString(), "--sla", sla("s.conf", QUICK + "targets.p99 = 10s").toString(),
+        "--out", reports.toString())).as(err()).isEqualTo(SlaMain.MET);
+
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("serving the model repository " + repo)
+        .contains("model mlp-small: versions [1], default 1").contains("every SLA met");
+    JsonNode json = new ObjectMapper().readTree(reports.resolve("sla-results.json").toFile());
+    assertThat(json.get("slas").get(0).get("version").asText()).isEqualTo("1");
+  }
+
+  @Test
+  void modelRepositoryUnversionedSlaDrivesTheVersionItServesByDefault() throws IOException {
+    Path repo = repository("version-policy { latest = 2 }\n", 1, 2);
+    Path reports = dir.resolve("out");
+
+    assertThat(run("--models", repo.toString(), "--sla", sla("s.conf", QUICK).toString(), "--out",
+        reports.toString())).as(err()).isZero();
+
+    JsonNode json = new ObjectMapper().readTree(reports.resolve("sla-results.json").toFile());
+    assertThat(json.get("slas").get(0).get("version").asText()).isEqualTo("2");
+  }
+
+  @Test
+  void modelRepositoryVersionDroppedByItsPolicyIsNamedWithWhatIsServed() throws IOException {
+    Path repo = repository(null, 1, 2);
+    Path sla = sla("v1.conf", QUICK + "version = \"1\"");
+
+    assertThat(run("--models", repo.toString(), "--sla", sla.toString())).isEqualTo(SlaMain.USAGE);
+    assertThat(err()).contains("SLA v1 needs model 'mlp-small' version 1").contains("served versions: [2]");
+  }
+
+  @Test
+  void modelRepositoryVersionThatFailsToLoadIsReportedNamingTheFile() throws IOException {
+    Path repo = repository(null, 1);
+    Path broken = Files.createDirectories(repo.resolve("broken/1"));
+    Files.writeString(broken.resolve("broken.dgraph"), "not a graph");
+    Files.writeString(broken.resolve("model.conf"), "engine = reference\nfile = broken.dgraph\n");
+
+    assertThat(run("--models", repo.toString(), "--sla", sla("b.conf", "model = broken").toString()))
+        .isEqualTo(SlaMain.USAGE);
+    assertThat(err()).contains("warning: ").contains(broken.resolve("broken.dgraph").toString())
+        .contains("does not serve (served versions: []; problems: [");
+  }
+
+  @Test
+  void modelRepositoryWithoutTheSlaModelSaysWhatItExpects() throws IOException {
+    Path repo = repository(null, 1);
+
+    assertThat(run("--models", repo.toString(), "--sla", sla("r.conf", "model = resnet").toString()))
+        .isEqualTo(SlaMain.USAGE);
+    assertThat(err()).contains("model 'resnet'").contains("expected " + repo.resolve("resnet")
+        + "/<version>/ with a model.conf");
+  }
 }

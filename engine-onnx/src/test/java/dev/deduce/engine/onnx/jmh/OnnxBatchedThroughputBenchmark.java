@@ -15,6 +15,9 @@ import dev.deduce.runtime.DeduceRuntime;
 import dev.deduce.runtime.Durability;
 import dev.deduce.runtime.ModelSettings;
 import dev.deduce.runtime.RuntimeSettings;
+import com.typesafe.config.ConfigFactory;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.deduce.spi.ModelSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -22,6 +25,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -100,23 +104,66 @@ public class OnnxBatchedThroughputBenchmark {
     }
   }
 
-  /** The runtime, batching on. */
+  /** 64 copies of the row in one direct buffer, for the ceiling. */
+  @State(Scope.Thread)
+  public static class RawBatch {
+    FloatBuffer x;
+
+    @Setup
+    public void fill(Model m) {
+      x = ByteBuffer.allocateDirect(64 * 256 * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+      float[] row = m.row.get("x").toFloatArray();
+      for (int i = 0; i < 64; i++) {
+        x.put(row);
+      }
+      x.rewind();
+    }
+  }
+
+  /**
+   * The runtime, batching on: {@code tuned} is up to 64 rows, 1 ms delay, one instance per core; {@code defaults} is
+   * whatever reference.conf gives every model; {@code ROWS/DELAY/INSTANCES} (e.g. {@code 32/500us/1}) is up to ROWS
+   * rows, a DELAY queue delay (HOCON duration) and INSTANCES instances. Tear-down prints the batch sizes that formed.
+   */
   @State(Scope.Benchmark)
   public static class Served {
+    @Param({"tuned", "defaults"})
+    String serving;
+
     DeduceRuntime runtime;
+    SimpleMeterRegistry registry;
 
     @Setup
     public void start(Model m) {
+      registry = new SimpleMeterRegistry();
       runtime = DeduceRuntime.builder().engine(new OnnxEngine()).settings(RuntimeSettings.defaults())
-          .durability(Durability.NONE).build();
+          .durability(Durability.NONE).meterRegistry(registry).build();
+      ModelSettings settings = switch (serving) {
+        case "tuned" -> ModelSettings.builder().batchingEnabled(true).maxBatchSize(64)
+            .maxQueueDelay(Duration.ofMillis(1)).instances(Runtime.getRuntime().availableProcessors()).build();
+        case "defaults" -> runtime.settingsFor(ModelKit.MLP_LARGE);
+        default -> custom(serving);
+      };
       runtime.deploy(ModelKit.MLP_LARGE, "1", new ModelSource(ModelKit.MLP_LARGE, "1", m.file, OnnxEngine.FORMAT,
-          Map.of("intraOpThreads", Integer.toString(m.intraOpThreads))), ModelSettings.builder()
-          .batchingEnabled(true).maxBatchSize(64).maxQueueDelay(Duration.ofMillis(1))
-          .instances(Runtime.getRuntime().availableProcessors()).build());
+          Map.of("intraOpThreads", Integer.toString(m.intraOpThreads))), settings);
+    }
+
+    private static ModelSettings custom(String serving) {
+      String[] p = serving.split("/");
+      if (p.length != 3) {
+        throw new IllegalArgumentException("serving '" + serving + "'; expected tuned, defaults or"
+            + " ROWS/DELAY/INSTANCES such as 32/500us/1");
+      }
+      return ModelSettings.builder().batchingEnabled(true).maxBatchSize(Integer.parseInt(p[0]))
+          .maxQueueDelay(ConfigFactory.parseString("d = " + p[1]).getDuration("d"))
+          .instances(Integer.parseInt(p[2])).build();
     }
 
     @TearDown
     public void stop() {
+      DistributionSummary rows = registry.get("deduce.batch.size").summary();
+      System.out.printf(Locale.ROOT, "%n%s: %d engine runs, %.1f rows per run on average, largest %.0f%n", serving,
+          rows.count(), rows.mean(), rows.max());
       runtime.close();
     }
   }
@@ -125,6 +172,19 @@ public class OnnxBatchedThroughputBenchmark {
   @Benchmark
   public float[] unbatchedRawOrtSessionRun(Raw raw, RawInput in) throws OrtException {
     try (OnnxTensor x = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), in.x, new long[] {1, 256});
+        OrtSession.Result r = raw.session.run(Map.of("x", x))) {
+      FloatBuffer out = ((OnnxTensor) r.get(0)).getFloatBuffer();
+      float[] probs = new float[out.remaining()];
+      out.get(probs);
+      return probs;
+    }
+  }
+
+  /** The batching ceiling: one thread, OrtSession.run on 64 rows at once; rows per second are 64 times the score. */
+  @Benchmark
+  @Threads(1)
+  public float[] ceilingRawOrtSessionRunOf64Rows(Raw raw, RawBatch in) throws OrtException {
+    try (OnnxTensor x = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), in.x, new long[] {64, 256});
         OrtSession.Result r = raw.session.run(Map.of("x", x))) {
       FloatBuffer out = ((OnnxTensor) r.get(0)).getFloatBuffer();
       float[] probs = new float[out.remaining()];

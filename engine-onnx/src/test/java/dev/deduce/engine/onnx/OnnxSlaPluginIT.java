@@ -1,0 +1,75 @@
+package dev.deduce.engine.onnx;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.deduce.perf.modelkit.ModelKit;
+import dev.deduce.perf.onnx.OnnxWriter;
+import dev.deduce.perf.plugin.PluginUnderTest;
+import dev.deduce.perf.sla.SlaMain;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The SLA runner's command line as a plugin author runs it: a plugins folder holding only the built engine-onnx zip,
+ * and a model repository holding an ONNX model with its model.conf. Neither this module's classes nor ONNX Runtime
+ * are on this test's classpath, so the model can only be served by the engine from the zip.
+ */
+class OnnxSlaPluginIT {
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void slaRunnerServesAnOnnxModelRepositoryWithTheEngineFromThePluginZip() throws IOException {
+    Path zip = Path.of(System.getProperty(PluginUnderTest.ZIP_PROPERTY));
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    Path copy = Files.copy(zip, plugins.resolve(zip.getFileName()));
+    Path models = dir.resolve("models");
+    Path version = Files.createDirectories(models.resolve("mlp-small/1"));
+    Path file = new OnnxWriter().write(ModelKit.mlpSmall().graph(), version);
+    Files.writeString(version.resolve("model.conf"), "engine = onnx\nfile = " + file.getFileName() + "\n"
+        + "batching { max-size = 8 }\ninstances = 2\n");
+    Path sla = Files.writeString(dir.resolve("mlp-small.conf"), """
+        model = mlp-small
+        concurrency = 4
+        warm-up = 200ms
+        window = 300ms
+        max-windows = 3
+        stability { windows = 2, tolerance-percent = 1000 }
+        targets { p99 = 10s, min-throughput = 10, max-error-rate = 0 }
+        """);
+    Path reports = dir.resolve("out");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    // The runtime reads -Ddeduce.* system properties as settings and refuses unknown ones, and failsafe passes the
+    // zip as deduce.plugin.zip: hide it while SlaMain runs, as a command-line run would not have it.
+    int status;
+    System.clearProperty(PluginUnderTest.ZIP_PROPERTY);
+    try {
+      status = SlaMain.run(new String[] {"--plugins", plugins.toString(), "--models", models.toString(), "--sla",
+          sla.toString(), "--out", reports.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8));
+    } finally {
+      System.setProperty(PluginUnderTest.ZIP_PROPERTY, zip.toString());
+    }
+
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertThat(status).as(printed + err.toString(StandardCharsets.UTF_8)).isZero();
+    assertThat(printed).contains("onnx (" + copy + ")").doesNotContain("onnx (classpath)")
+        .contains("serving the model repository " + models).contains("model mlp-small: versions [1], default 1")
+        .contains("every SLA met");
+    JsonNode result = new ObjectMapper().readTree(reports.resolve("sla-results.json").toFile()).get("slas").get(0);
+    assertThat(result.get("version").asText()).isEqualTo("1");
+    assertThat(result.get("passed").asBoolean()).isTrue();
+    assertThat(Files.readString(reports.resolve("TEST-sla-mlp-small.xml"))).contains("failures=\"0\"");
+  }
+}
