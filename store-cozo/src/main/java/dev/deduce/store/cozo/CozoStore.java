@@ -41,41 +41,39 @@ final class CozoStore implements Store {
 
   // one relation holds a request and its outcome: every read is a single-key lookup, and no outcome is ever
   // separated from its request. Tensors stay in the data log; the relation holds their offsets (null: none).
-  private static final String COLUMNS =
-      "id, model, version, sub_s, sub_n, deadline, idem, seq, status, run_version, error_kind, error, completed, "
-          + "attempts, inputs_at, outputs_at";
-  private static final String VALUES =
-      "model, version, sub_s, sub_n, deadline, idem, seq, status, run_version, error_kind, error, completed, "
-          + "attempts, inputs_at, outputs_at";
   private static final String REQUEST_SCHEMA = ":create deduce_request {id: String => model: String, "
       + "version: String, sub_s: Int, sub_n: Int, deadline: String, idem: String?, seq: Int, status: String, "
       + "run_version: String, error_kind: String?, error: String?, completed: String?, attempts: Int, "
       + "inputs_at: Int?, outputs_at: Int?}";
 
-  private static final String APPEND = "in[" + COLUMNS + "] <- $rows\n"
-      + "?[" + COLUMNS + "] := in[" + COLUMNS + "], not *deduce_request{id}\n"
-      + ":put deduce_request {id => " + VALUES + "}\n:returning";
+  // Cozo parses every script afresh, in a parser function too large for the JVM that Chicory interprets: parsing
+  // costs about 10 us per byte, more than the work itself. So the scripts are short and constant: positional atoms
+  // over one-letter variables, a to p in schema order, and every value a parameter.
+  private static final String V = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p";
+  private static final String SPEC = "{id=a=>model=b,version=c,sub_s=d,sub_n=e,deadline=f,idem=g,seq=h,status=i,"
+      + "run_version=j,error_kind=k,error=l,completed=m,attempts=n,inputs_at=o,outputs_at=p}";
+  private static final String ROW = "*deduce_request[" + V + "]";
 
-  // first outcome wins: an unseen request is inserted whole, a PENDING one takes the outcome, any other is left
-  private static final String COMPLETE = "{in[" + COLUMNS + "] <- $rows\n"
-      + "?[" + COLUMNS + "] := in[" + COLUMNS + "], not *deduce_request{id}\n"
-      + "?[" + COLUMNS + "] := in[id, _m, _v, _s, _n, _d, _k, _q, status, run_version, error_kind, error, "
-      + "completed, attempts, _i, outputs_at], *deduce_request{id, model, version, sub_s, sub_n, deadline, idem, "
-      + "seq, inputs_at, status: old}, old == 'PENDING'\n"
-      + ":put deduce_request {id => " + VALUES + "}}\n";
-  private static final String EMBED = "{emb[id, vec] <- $embeddings\n"
-      + "?[id, vec] := emb[id, vec], not *deduce_request{id}\n"
-      + "?[id, vec] := emb[id, vec], *deduce_request{id, status: old}, old == 'PENDING'\n"
-      + ":put deduce_embedding {id => vec}}\n";
+  // Cozo returns the rows it inserted: ids already stored are left as they were
+  private static final String APPEND = "r[" + V + "]<-$rows ?[" + V + "]:=r[" + V + "],not *deduce_request{id:a}"
+      + " :put deduce_request" + SPEC + " :returning";
 
-  // binding the key to the parameter inside the atom makes Cozo do a key lookup rather than a scan
-  private static final String GET = "?[" + COLUMNS + "] := *deduce_request{id: $id, " + VALUES + "}, id = $id";
-  private static final String PENDING = "?[" + COLUMNS + "] := *deduce_request{" + COLUMNS + "}, "
-      + "status == 'PENDING'\n:order sub_s, sub_n, seq";
+  // first outcome wins: an unseen request is inserted whole, a PENDING one takes the outcome (keeping its request
+  // columns), any other is left. The status test is a filter, not a constant in the atom: Cozo (::explain) turns
+  // a constant there into a join that scans the whole relation.
+  private static final String COMPLETE = "{r[" + V + "]<-$rows ?[" + V + "]:=r[" + V + "],not *deduce_request{id:a}"
+      + " ?[" + V + "]:=r[a,_,_,_,_,_,_,_,i,j,k,l,m,n,_,p],*deduce_request[a,b,c,d,e,f,g,h,s,_,_,_,_,_,o,_],"
+      + "s=='PENDING'"
+      + " :put deduce_request" + SPEC + "}";
+  private static final String EMBED = "{r[a,v]<-$embeddings ?[a,v]:=r[a,v],not *deduce_request{id:a}"
+      + " ?[a,v]:=r[a,v],*deduce_request{id:a,status:'PENDING'} :put deduce_embedding{id=a=>vec=v}}";
+
+  private static final String GET = "?[" + V + "]:=a=$id," + ROW;
+  private static final String PENDING = "?[" + V + "]:=" + ROW + ",i=='PENDING' :order d,e,h";
   private static final String NEAREST = "?[id, dist] := ~deduce_embedding:nearest{id | query: vec($q), k: $k, "
       + "ef: $ef, bind_distance: dist}\n:order dist, id";
   private static final int MAX_K = 10_000;
-  // column positions in COLUMNS
+  // column positions in V
   private static final int SUB_S = 3;
   private static final int SUB_N = 4;
   private static final int SEQ = 7;
@@ -141,7 +139,9 @@ final class CozoStore implements Store {
       }
       // Cozo reports the rows it inserted: ids already stored are left as they were
       for (JsonNode put : commit(group, "append", APPEND, Map.of("rows", rows)).rows()) {
-        pendingIds.add(put.get(1).asText());
+        if ("inserted".equals(put.get(0).asText())) {
+          pendingIds.add(put.get(1).asText());
+        }
       }
     }
   }
@@ -225,38 +225,38 @@ final class CozoStore implements Store {
       throw new IllegalArgumentException("history query is null; expected e.g. HistoryQuery.all()");
     }
     Map<String, Object> params = new LinkedHashMap<>();
-    StringBuilder script = new StringBuilder("?[" + COLUMNS + "] := *deduce_request{" + COLUMNS + "}");
+    StringBuilder script = new StringBuilder("?[" + V + "]:=" + ROW);
     // only fixed text is appended; every value the caller gave travels as a parameter
     if (q.model() != null) {
-      script.append(", model == $model");
+      script.append(",b==$model");
       params.put("model", q.model());
     }
     if (q.version() != null) {
-      script.append(", version == $version");
+      script.append(",c==$version");
       params.put("version", q.version());
     }
     if (q.status() != null) {
-      script.append(", status == $status");
+      script.append(",i==$status");
       params.put("status", q.status().name());
     }
     if (q.from() != null) {
-      script.append(", (sub_s > $from_s || (sub_s == $from_s && sub_n >= $from_n))");
+      script.append(",(d>$from_s||(d==$from_s&&e>=$from_n))");
       params.put("from_s", q.from().getEpochSecond());
       params.put("from_n", q.from().getNano());
     }
     if (q.to() != null) {
-      script.append(", (sub_s < $to_s || (sub_s == $to_s && sub_n < $to_n))");
+      script.append(",(d<$to_s||(d==$to_s&&e<$to_n))");
       params.put("to_s", q.to().getEpochSecond());
       params.put("to_n", q.to().getNano());
     }
     if (q.pageToken() != null) {
       long[] t = PageToken.parse(q.pageToken());
-      script.append(", (sub_s < $t_s || (sub_s == $t_s && (sub_n < $t_n || (sub_n == $t_n && seq < $t_q))))");
+      script.append(",(d<$t_s||(d==$t_s&&(e<$t_n||(e==$t_n&&h<$t_q))))");
       params.put("t_s", t[0]);
       params.put("t_n", t[1]);
       params.put("t_q", t[2]);
     }
-    script.append("\n:order -sub_s, -sub_n, -seq\n:limit $limit");
+    script.append(" :order -d,-e,-h :limit $limit");
     params.put("limit", q.pageSize() + 1);
     synchronized (lock) {
       checkOpen();
@@ -453,7 +453,7 @@ final class CozoStore implements Store {
     JsonNode emb = relations.get("deduce_embedding");
     if (emb != null && options.embeddingOutput() != null && !emb.path("rows").isEmpty()) {
       // a :put, unlike import_relations, maintains the HNSW index
-      db.run("emb[id, vec] <- $embeddings\n?[id, vec] := emb[id, vec]\n:put deduce_embedding {id => vec}",
+      db.run("?[id,vec]<-$embeddings :put deduce_embedding",
           Map.of("embeddings", emb.get("rows")), false);
     }
     return snap.get("log_end").asLong();
