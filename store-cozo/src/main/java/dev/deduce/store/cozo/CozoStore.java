@@ -59,14 +59,14 @@ final class CozoStore implements Store {
       + " :put deduce_request" + SPEC + " :returning";
 
   // first outcome wins: an unseen request is inserted whole, a PENDING one takes the outcome (keeping its request
-  // columns), any other is left. The status test is a filter, not a constant in the atom: Cozo (::explain) turns
-  // a constant there into a join that scans the whole relation.
+  // columns), any other is left. Status tests are filters, never constants in an atom: Cozo (::explain) turns a
+  // constant there into a join that scans the whole relation.
   private static final String COMPLETE = "{r[" + V + "]<-$rows ?[" + V + "]:=r[" + V + "],not *deduce_request{id:a}"
       + " ?[" + V + "]:=r[a,_,_,_,_,_,_,_,i,j,k,l,m,n,_,p],*deduce_request[a,b,c,d,e,f,g,h,s,_,_,_,_,_,o,_],"
       + "s=='PENDING'"
       + " :put deduce_request" + SPEC + "}";
   private static final String EMBED = "{r[a,v]<-$embeddings ?[a,v]:=r[a,v],not *deduce_request{id:a}"
-      + " ?[a,v]:=r[a,v],*deduce_request{id:a,status:'PENDING'} :put deduce_embedding{id=a=>vec=v}}";
+      + " ?[a,v]:=r[a,v],*deduce_request{id:a,status:s},s=='PENDING' :put deduce_embedding{id=a=>vec=v}}";
 
   private static final String GET = "?[" + V + "]:=a=$id," + ROW;
   private static final String PENDING = "?[" + V + "]:=" + ROW + ",i=='PENDING' :order d,e,h";
@@ -367,7 +367,8 @@ final class CozoStore implements Store {
   private CozoDb.Rows commit(Log.Group group, String op, String script, Map<String, Object> params) {
     String json = CozoDb.write(params);
     CozoDb.Rows out = runGuarded(() -> db.runJson(script, json));
-    String record = CozoDb.write(Map.of("op", op, "params", CozoDb.JSON.valueToTree(params)));
+    // op is one of two fixed words; the parameters are spliced in as the JSON already written for Cozo
+    String record = "{\"op\":\"" + op + "\",\"params\":" + json + "}";
     try {
       group.commit(record);
     } catch (RuntimeException e) {
