@@ -21,12 +21,16 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
-/** Point read, single put, batched put and HNSW query on a store holding 2,000 results with 16-d embeddings. */
+/**
+ * Point read, single put and batched put on a store holding 2,000 results with 16-element embeddings, without
+ * ({@code hnsw=false}) and with an HNSW index over them ({@link CozoNearestBenchmark} queries it).
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -34,6 +38,8 @@ public class CozoStoreBenchmark {
 
   static final int DIM = 16;
   static final int BATCH = 100;
+  @Param({"false", "true"})
+  boolean hnsw;
   Store store;
   Path dir;
   long next;
@@ -42,8 +48,8 @@ public class CozoStoreBenchmark {
   @Setup(Level.Trial)
   public void open() throws IOException {
     dir = Files.createTempDirectory("cozo-jmh");
-    store = new CozoStoreProvider().open(new StoreConfig(dir, Map.of("embedding.output", "emb",
-        "embedding.dim", String.valueOf(DIM))));
+    store = new CozoStoreProvider().open(new StoreConfig(dir, hnsw ? Map.of("embedding.output", "emb",
+        "embedding.dim", String.valueOf(DIM)) : Map.of()));
     for (int b = 0; b < 20; b++) {
       store.complete(batch());
     }
@@ -68,11 +74,6 @@ public class CozoStoreBenchmark {
   @OperationsPerInvocation(BATCH)
   public void batchedPut() {
     store.complete(batch());
-  }
-
-  @Benchmark
-  public Object hnswQuery() {
-    return store.nearest(vector(), 10);
   }
 
   List<ResultRecord> batch() {

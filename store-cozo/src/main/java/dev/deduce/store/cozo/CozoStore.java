@@ -20,11 +20,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -35,52 +37,59 @@ import java.util.function.Supplier;
 final class CozoStore implements Store {
 
   static final String SNAPSHOT = "snapshot.json";
-  static final String JOURNAL = "journal.log";
+  static final String LOG = "data.log";
 
   // one relation holds a request and its outcome: every read is a single-key lookup, and no outcome is ever
-  // separated from its request
-  private static final String COLUMNS =
-      "id, model, version, inputs, sub_s, sub_n, deadline, idem, seq, status, run_version, outputs, error_kind, "
-          + "error, completed, attempts";
-  private static final String VALUES =
-      "model, version, inputs, sub_s, sub_n, deadline, idem, seq, status, run_version, outputs, error_kind, "
-          + "error, completed, attempts";
+  // separated from its request. Tensors stay in the data log; the relation holds their offsets (null: none).
   private static final String REQUEST_SCHEMA = ":create deduce_request {id: String => model: String, "
-      + "version: String, inputs: String, sub_s: Int, sub_n: Int, deadline: String, idem: String?, seq: Int, "
-      + "status: String, run_version: String, outputs: String?, error_kind: String?, error: String?, "
-      + "completed: String?, attempts: Int}";
+      + "version: String, sub_s: Int, sub_n: Int, deadline: String, idem: String?, seq: Int, status: String, "
+      + "run_version: String, error_kind: String?, error: String?, completed: String?, attempts: Int, "
+      + "inputs_at: Int?, outputs_at: Int?}";
 
-  private static final String APPEND = "in[" + COLUMNS + "] <- $rows\n"
-      + "?[" + COLUMNS + "] := in[" + COLUMNS + "], not *deduce_request{id}\n"
-      + ":put deduce_request {id => " + VALUES + "}";
+  // Cozo parses every script afresh, in a parser function too large for the JVM that Chicory interprets: parsing
+  // costs about 10 us per byte, more than the work itself. So the scripts are short and constant: positional atoms
+  // over one-letter variables, a to p in schema order, and every value a parameter.
+  private static final String V = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p";
+  private static final String SPEC = "{id=a=>model=b,version=c,sub_s=d,sub_n=e,deadline=f,idem=g,seq=h,status=i,"
+      + "run_version=j,error_kind=k,error=l,completed=m,attempts=n,inputs_at=o,outputs_at=p}";
+  private static final String ROW = "*deduce_request[" + V + "]";
 
-  // first outcome wins: an unseen request is inserted whole, a PENDING one takes the outcome, any other is left
-  private static final String COMPLETE = "{in[" + COLUMNS + "] <- $rows\n"
-      + "?[" + COLUMNS + "] := in[" + COLUMNS + "], not *deduce_request{id}\n"
-      + "?[" + COLUMNS + "] := in[id, _m, _v, _i, _s, _n, _d, _k, _q, status, run_version, outputs, error_kind, "
-      + "error, completed, attempts], *deduce_request{id, model, version, inputs, sub_s, sub_n, deadline, idem, "
-      + "seq, status: old}, old == 'PENDING'\n"
-      + ":put deduce_request {id => " + VALUES + "}}\n";
-  private static final String EMBED = "{emb[id, vec] <- $embeddings\n"
-      + "?[id, vec] := emb[id, vec], not *deduce_request{id}\n"
-      + "?[id, vec] := emb[id, vec], *deduce_request{id, status: old}, old == 'PENDING'\n"
-      + ":put deduce_embedding {id => vec}}\n";
+  // Cozo returns the rows it inserted: ids already stored are left as they were
+  private static final String APPEND = "r[" + V + "]<-$rows ?[" + V + "]:=r[" + V + "],not *deduce_request{id:a}"
+      + " :put deduce_request" + SPEC + " :returning";
 
-  // binding the key to the parameter inside the atom makes Cozo do a key lookup rather than a scan
-  private static final String GET = "?[" + COLUMNS + "] := *deduce_request{id: $id, " + VALUES + "}, id = $id";
-  private static final String PENDING = "?[" + COLUMNS + "] := *deduce_request{" + COLUMNS + "}, "
-      + "status == 'PENDING'\n:order sub_s, sub_n, seq";
+  // first outcome wins: an unseen request is inserted whole, a PENDING one takes the outcome (keeping its request
+  // columns), any other is left. Status tests are filters, never constants in an atom: Cozo (::explain) turns a
+  // constant there into a join that scans the whole relation.
+  private static final String COMPLETE = "{r[" + V + "]<-$rows ?[" + V + "]:=r[" + V + "],not *deduce_request{id:a}"
+      + " ?[" + V + "]:=r[a,_,_,_,_,_,_,_,i,j,k,l,m,n,_,p],*deduce_request[a,b,c,d,e,f,g,h,s,_,_,_,_,_,o,_],"
+      + "s=='PENDING'"
+      + " :put deduce_request" + SPEC + "}";
+  private static final String EMBED = "{r[a,v]<-$embeddings ?[a,v]:=r[a,v],not *deduce_request{id:a}"
+      + " ?[a,v]:=r[a,v],*deduce_request{id:a,status:s},s=='PENDING' :put deduce_embedding{id=a=>vec=v}}";
+
+  private static final String GET = "?[" + V + "]:=a=$id," + ROW;
+  private static final String PENDING = "?[" + V + "]:=" + ROW + ",i=='PENDING' :order d,e,h";
   private static final String NEAREST = "?[id, dist] := ~deduce_embedding:nearest{id | query: vec($q), k: $k, "
       + "ef: $ef, bind_distance: dist}\n:order dist, id";
   private static final int MAX_K = 10_000;
+  // column positions in V
+  private static final int SUB_S = 3;
+  private static final int SUB_N = 4;
+  private static final int SEQ = 7;
 
   private final Path folder;
   private final Supplier<CozoRunner> engines;
   private final CozoStoreOptions options;
   private final Object lock = new Object();
   private CozoDb db;
-  private Journal journal;
+  private Log log;
+  // log offset the last snapshot covers, and commit bytes written since: replay work on the next open
+  private long snapshotEnd;
+  private long unsnapshotted;
   private long nextSeq;
+  // ids known to be PENDING: completing one of them needs no copy of its inputs in the log
+  private final Set<String> pendingIds = new HashSet<>();
   private boolean closed;
 
   CozoStore(Path folder, CozoStoreOptions options, Supplier<CozoRunner> engines) {
@@ -101,34 +110,59 @@ final class CozoStore implements Store {
 
   @Override
   public void append(List<RequestRecord> requests) {
-    if (requests.isEmpty()) {
-      return;
+    if (requests == null) {
+      throw new IllegalArgumentException("requests is null; expected a list of requests");
     }
-    Map<String, List<Object>> rows = new LinkedHashMap<>();
+    Map<String, RequestRecord> first = new LinkedHashMap<>();
     for (RequestRecord r : requests) {
-      rows.putIfAbsent(r.requestId(), null);
+      if (r == null) {
+        throw new IllegalArgumentException("requests holds a null; expected only request records");
+      }
+      first.putIfAbsent(r.requestId(), r);
+    }
+    // encoded before the lock, and all of them before anything is written: a bad record writes nothing
+    Map<String, byte[]> inputs = new HashMap<>();
+    for (RequestRecord r : first.values()) {
+      inputs.put(r.requestId(), encode(r.requestId(), "inputs", r.inputs()));
     }
     synchronized (lock) {
       checkOpen();
-      for (RequestRecord r : requests) {
-        if (rows.get(r.requestId()) == null) {
-          rows.put(r.requestId(), row(r, nextSeq++, null));
+      Log.Group group = log.group();
+      List<List<Object>> rows = new ArrayList<>();
+      for (RequestRecord r : first.values()) {
+        if (!pendingIds.contains(r.requestId())) {
+          rows.add(row(r, nextSeq++, null, blob(group, inputs.get(r.requestId())), null));
         }
       }
-      commit("append", APPEND, Map.of("rows", List.copyOf(rows.values())));
+      if (rows.isEmpty()) {
+        return;
+      }
+      // Cozo reports the rows it inserted: ids already stored are left as they were
+      for (JsonNode put : commit(group, "append", APPEND, Map.of("rows", rows)).rows()) {
+        if ("inserted".equals(put.get(0).asText())) {
+          pendingIds.add(put.get(1).asText());
+        }
+      }
     }
   }
 
   @Override
   public void complete(List<ResultRecord> results) {
-    if (results.isEmpty()) {
-      return;
+    if (results == null) {
+      throw new IllegalArgumentException("results is null; expected a list of results");
     }
     Map<String, ResultRecord> first = new LinkedHashMap<>();
     for (ResultRecord r : results) {
+      if (r == null) {
+        throw new IllegalArgumentException("results holds a null; expected only result records");
+      }
       first.putIfAbsent(r.requestId(), r);
     }
+    if (first.isEmpty()) {
+      return;
+    }
     List<List<Object>> embeddings = new ArrayList<>();
+    List<byte[]> outputs = new ArrayList<>();
     for (ResultRecord r : first.values()) {
       float[] e = embedding(r);
       if (e != null) {
@@ -138,19 +172,26 @@ final class CozoStore implements Store {
         }
         embeddings.add(List.of(r.requestId(), v));
       }
+      outputs.add(encode(r.requestId(), "outputs", r.outputs()));
     }
     synchronized (lock) {
       checkOpen();
+      Log.Group group = log.group();
       List<List<Object>> rows = new ArrayList<>();
+      int i = 0;
       for (ResultRecord r : first.values()) {
-        rows.add(row(r.request(), nextSeq++, r));
+        // a PENDING request keeps the inputs it was appended with; any other brings them along in case it is new
+        Long inputsAt = pendingIds.contains(r.requestId()) ? null
+            : blob(group, encode(r.requestId(), "inputs", r.request().inputs()));
+        rows.add(row(r.request(), nextSeq++, r, inputsAt, blob(group, outputs.get(i++))));
       }
       Map<String, Object> params = new LinkedHashMap<>();
       params.put("rows", rows);
       if (!embeddings.isEmpty()) {
         params.put("embeddings", embeddings);
       }
-      commit("complete", completeScript(!embeddings.isEmpty()), params);
+      commit(group, "complete", completeScript(!embeddings.isEmpty()), params);
+      pendingIds.removeAll(first.keySet());
     }
   }
 
@@ -184,38 +225,38 @@ final class CozoStore implements Store {
       throw new IllegalArgumentException("history query is null; expected e.g. HistoryQuery.all()");
     }
     Map<String, Object> params = new LinkedHashMap<>();
-    StringBuilder script = new StringBuilder("?[" + COLUMNS + "] := *deduce_request{" + COLUMNS + "}");
+    StringBuilder script = new StringBuilder("?[" + V + "]:=" + ROW);
     // only fixed text is appended; every value the caller gave travels as a parameter
     if (q.model() != null) {
-      script.append(", model == $model");
+      script.append(",b==$model");
       params.put("model", q.model());
     }
     if (q.version() != null) {
-      script.append(", version == $version");
+      script.append(",c==$version");
       params.put("version", q.version());
     }
     if (q.status() != null) {
-      script.append(", status == $status");
+      script.append(",i==$status");
       params.put("status", q.status().name());
     }
     if (q.from() != null) {
-      script.append(", (sub_s > $from_s || (sub_s == $from_s && sub_n >= $from_n))");
+      script.append(",(d>$from_s||(d==$from_s&&e>=$from_n))");
       params.put("from_s", q.from().getEpochSecond());
       params.put("from_n", q.from().getNano());
     }
     if (q.to() != null) {
-      script.append(", (sub_s < $to_s || (sub_s == $to_s && sub_n < $to_n))");
+      script.append(",(d<$to_s||(d==$to_s&&e<$to_n))");
       params.put("to_s", q.to().getEpochSecond());
       params.put("to_n", q.to().getNano());
     }
     if (q.pageToken() != null) {
       long[] t = PageToken.parse(q.pageToken());
-      script.append(", (sub_s < $t_s || (sub_s == $t_s && (sub_n < $t_n || (sub_n == $t_n && seq < $t_q))))");
+      script.append(",(d<$t_s||(d==$t_s&&(e<$t_n||(e==$t_n&&h<$t_q))))");
       params.put("t_s", t[0]);
       params.put("t_n", t[1]);
       params.put("t_q", t[2]);
     }
-    script.append("\n:order -sub_s, -sub_n, -seq\n:limit $limit");
+    script.append(" :order -d,-e,-h :limit $limit");
     params.put("limit", q.pageSize() + 1);
     synchronized (lock) {
       checkOpen();
@@ -227,7 +268,7 @@ final class CozoStore implements Store {
       Optional<String> next = Optional.empty();
       if (rows.size() > q.pageSize()) {
         JsonNode last = rows.get(q.pageSize() - 1);
-        next = Optional.of(PageToken.of(last.get(4).asLong(), last.get(5).asLong(), last.get(8).asLong()));
+        next = Optional.of(PageToken.of(last.get(SUB_S).asLong(), last.get(SUB_N).asLong(), last.get(SEQ).asLong()));
       }
       return new Page<>(items, next);
     }
@@ -303,36 +344,43 @@ final class CozoStore implements Store {
       }
       closed = true;
       try {
-        if (journal.size() > 0) {
+        if (unsnapshotted > 0) {
           snapshot();
         }
       } finally {
-        journal.close();
+        log.close();
         db.close();
       }
     }
   }
 
-  /** Writes a snapshot now and empties the journal. */
+  /** Writes a snapshot of the relations now, covering the whole log. */
   void snapshot() {
-    ObjectNode data = db.export(options.relations());
+    ObjectNode data = CozoDb.JSON.createObjectNode();
+    data.put("log_end", log.end());
+    data.set("relations", db.export(options.relations()));
     Snapshots.write(folder.resolve(SNAPSHOT), data);
-    journal.reset();
+    snapshotEnd = log.end();
+    unsnapshotted = 0;
   }
 
-  private void commit(String op, String script, Map<String, Object> params) {
+  private CozoDb.Rows commit(Log.Group group, String op, String script, Map<String, Object> params) {
     String json = CozoDb.write(params);
-    runGuarded(() -> db.runJson(script, json));
+    CozoDb.Rows out = runGuarded(() -> db.runJson(script, json));
+    // op is one of two fixed words; the parameters are spliced in as the JSON already written for Cozo
+    String record = "{\"op\":\"" + op + "\",\"params\":" + json + "}";
     try {
-      journal.append(CozoDb.write(Map.of("op", op, "params", CozoDb.JSON.valueToTree(params))));
+      group.commit(record);
     } catch (RuntimeException e) {
       // memory now holds what the disk does not: go back to what is durable
       rebuild();
       throw e;
     }
-    if (journal.size() >= options.snapshotJournalBytes()) {
+    unsnapshotted += record.length();
+    if (unsnapshotted >= options.snapshotJournalBytes()) {
       snapshot();
     }
+    return out;
   }
 
   private CozoDb.Rows read(String script, Object params) {
@@ -349,13 +397,14 @@ final class CozoStore implements Store {
   }
 
   private void rebuild() {
-    journal.close();
+    log.close();
     db.close();
     load();
   }
 
   private void load() {
     db = new CozoDb(engines.get());
+    log = null;
     try {
       db.run(REQUEST_SCHEMA, Map.of(), false);
       if (options.embeddingOutput() != null) {
@@ -364,41 +413,51 @@ final class CozoStore implements Store {
         db.run("::hnsw create deduce_embedding:nearest {dim: " + options.embeddingDim() + ", m: 16, dtype: F32, "
             + "fields: [vec], distance: " + options.embeddingDistance() + ", ef_construction: 50}", Map.of(), false);
       }
-      restoreSnapshot();
+      snapshotEnd = restoreSnapshot();
       List<String> records = new ArrayList<>();
-      journal = Journal.open(folder.resolve(JOURNAL), records);
+      log = Log.open(folder.resolve(LOG), snapshotEnd, records);
+      unsnapshotted = 0;
       for (String record : records) {
         replay(record);
+        unsnapshotted += record.length();
       }
       List<JsonNode> max = db.run("?[max(seq)] := *deduce_request{seq}", Map.of(), true).rows();
       nextSeq = max.isEmpty() || max.get(0).get(0).isNull() ? 0 : max.get(0).get(0).asLong() + 1;
+      pendingIds.clear();
+      for (JsonNode row : db.run("?[id] := *deduce_request{id, status}, status == 'PENDING'", Map.of(), true)
+          .rows()) {
+        pendingIds.add(row.get(0).asText());
+      }
     } catch (RuntimeException e) {
       db.close();
-      if (journal != null) {
-        journal.close();
+      if (log != null) {
+        log.close();
       }
       throw e instanceof StoreException ? e : new StoreException("cannot open Cozo store " + folder + ": "
           + e.getMessage(), e);
     }
   }
 
-  private void restoreSnapshot() {
+  // loads the snapshot, if any; returns the log offset it covers
+  private long restoreSnapshot() {
     JsonNode snap = Snapshots.read(folder.resolve(SNAPSHOT));
     if (snap == null) {
-      return;
+      return 0;
     }
-    JsonNode requests = snap.get("deduce_request");
-    if (requests == null) {
-      throw new StoreException("snapshot in " + folder + " has no deduce_request relation; expected one "
-          + "written by this store");
+    JsonNode relations = snap.path("relations");
+    JsonNode requests = relations.get("deduce_request");
+    if (requests == null || !snap.path("log_end").canConvertToLong()) {
+      throw new StoreException("snapshot in " + folder + " has no log_end or no deduce_request relation; "
+          + "expected one written by this store");
     }
     db.importData(CozoDb.JSON.createObjectNode().set("deduce_request", requests));
-    JsonNode emb = snap.get("deduce_embedding");
+    JsonNode emb = relations.get("deduce_embedding");
     if (emb != null && options.embeddingOutput() != null && !emb.path("rows").isEmpty()) {
       // a :put, unlike import_relations, maintains the HNSW index
-      db.run("emb[id, vec] <- $embeddings\n?[id, vec] := emb[id, vec]\n:put deduce_embedding {id => vec}",
+      db.run("?[id,vec]<-$embeddings :put deduce_embedding",
           Map.of("embeddings", emb.get("rows")), false);
     }
+    return snap.get("log_end").asLong();
   }
 
   private void replay(String record) {
@@ -406,7 +465,7 @@ final class CozoStore implements Store {
     try {
       r = CozoDb.JSON.readTree(record);
     } catch (java.io.IOException e) {
-      throw new StoreException("journal record in " + folder + " is not JSON: " + e.getMessage(), e);
+      throw new StoreException("commit record in " + folder + " is not JSON: " + e.getMessage(), e);
     }
     JsonNode params = r.get("params");
     String op = r.path("op").asText();
@@ -421,7 +480,7 @@ final class CozoStore implements Store {
       }
       script = completeScript(emb);
     } else {
-      throw new StoreException("journal record in " + folder + " has unknown op '" + op
+      throw new StoreException("commit record in " + folder + " has unknown op '" + op
           + "'; expected append or complete");
     }
     db.runJson(script, CozoDb.write(params));
@@ -459,12 +518,28 @@ final class CozoStore implements Store {
     }
   }
 
-  private static List<Object> row(RequestRecord r, long seq, ResultRecord res) {
+  private byte[] encode(String id, String what, NamedTensors tensors) {
+    if (tensors.isEmpty()) {
+      return null;
+    }
+    byte[] b = TensorCodec.encode(tensors);
+    if (b.length > options.maxRecordBytes()) {
+      throw new IllegalArgumentException("the " + what + " of request " + id + " encode to " + b.length
+          + " bytes; expected at most " + options.maxRecordBytes() + " (store option "
+          + CozoStoreOptions.MAX_RECORD_BYTES + ")");
+    }
+    return b;
+  }
+
+  private static Long blob(Log.Group group, byte[] encoded) {
+    return encoded == null ? null : group.blob(encoded);
+  }
+
+  private static List<Object> row(RequestRecord r, long seq, ResultRecord res, Long inputsAt, Long outputsAt) {
     List<Object> row = new ArrayList<>(16);
     row.add(r.requestId());
     row.add(r.model());
     row.add(r.version());
-    row.add(encode(r.inputs()));
     row.add(r.submittedAt().getEpochSecond());
     row.add(r.submittedAt().getNano());
     row.add(r.deadline().toString());
@@ -476,44 +551,39 @@ final class CozoStore implements Store {
       row.add(null);
       row.add(null);
       row.add(null);
-      row.add(null);
       row.add(0);
     } else {
       row.add(res.status().name());
       row.add(res.version());
-      row.add(encode(res.outputs()));
       row.add(res.errorKind() == null ? null : res.errorKind().name());
       row.add(res.error());
       row.add(res.completedAt().toString());
       row.add(res.attempts());
     }
+    row.add(inputsAt);
+    row.add(outputsAt);
     return row;
   }
 
-  private static RequestRecord request(JsonNode row) {
-    return new RequestRecord(row.get(0).asText(), row.get(1).asText(), row.get(2).asText(), decode(row.get(3)),
-        Instant.ofEpochSecond(row.get(4).asLong(), row.get(5).asLong()), Instant.parse(row.get(6).asText()),
-        row.get(7).isNull() ? null : row.get(7).asText());
+  private RequestRecord request(JsonNode row) {
+    return new RequestRecord(row.get(0).asText(), row.get(1).asText(), row.get(2).asText(), tensors(row.get(14)),
+        Instant.ofEpochSecond(row.get(3).asLong(), row.get(4).asLong()), Instant.parse(row.get(5).asText()),
+        row.get(6).isNull() ? null : row.get(6).asText());
   }
 
-  private static StoredRequest stored(JsonNode row) {
+  private StoredRequest stored(JsonNode row) {
     RequestRecord req = request(row);
-    RequestStatus status = RequestStatus.valueOf(row.get(9).asText());
+    RequestStatus status = RequestStatus.valueOf(row.get(8).asText());
     if (status == RequestStatus.PENDING) {
       return StoredRequest.pending(req);
     }
-    return new StoredRequest(req, status, row.get(10).asText(),
-        row.get(11).isNull() ? NamedTensors.empty() : decode(row.get(11)),
-        row.get(12).isNull() ? null : ErrorKind.valueOf(row.get(12).asText()),
-        row.get(13).isNull() ? null : row.get(13).asText(),
-        row.get(14).isNull() ? null : Instant.parse(row.get(14).asText()), row.get(15).asInt());
+    return new StoredRequest(req, status, row.get(9).asText(), tensors(row.get(15)),
+        row.get(10).isNull() ? null : ErrorKind.valueOf(row.get(10).asText()),
+        row.get(11).isNull() ? null : row.get(11).asText(),
+        row.get(12).isNull() ? null : Instant.parse(row.get(12).asText()), row.get(13).asInt());
   }
 
-  private static String encode(NamedTensors t) {
-    return Base64.getEncoder().encodeToString(TensorCodec.encode(t));
-  }
-
-  private static NamedTensors decode(JsonNode n) {
-    return TensorCodec.decode(Base64.getDecoder().decode(n.asText()));
+  private NamedTensors tensors(JsonNode offset) {
+    return offset.isNull() ? NamedTensors.empty() : TensorCodec.decode(log.blob(offset.asLong()));
   }
 }

@@ -10,17 +10,21 @@ import java.util.Set;
  * @param embeddingOutput      the result output indexed for vector search, or null for none
  * @param embeddingDim         its element count
  * @param embeddingDistance    Cozo's HNSW distance: L2, Cosine or IP
- * @param snapshotJournalBytes journal size that triggers a compacting snapshot
+ * @param snapshotJournalBytes bytes of commits since the last snapshot that trigger a new one
+ * @param maxRecordBytes       the largest encoded inputs or outputs of one record
  */
 record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddingDistance,
-    long snapshotJournalBytes) {
+    long snapshotJournalBytes, long maxRecordBytes) {
 
   static final String EMBEDDING_OUTPUT = "embedding.output";
   static final String EMBEDDING_DIM = "embedding.dim";
   static final String EMBEDDING_DISTANCE = "embedding.distance";
   static final String SNAPSHOT_JOURNAL_BYTES = "snapshot.journalBytes";
+  static final String MAX_RECORD_BYTES = "maxRecordBytes";
   private static final Set<String> KNOWN = Set.of(EMBEDDING_OUTPUT, EMBEDDING_DIM, EMBEDDING_DISTANCE,
-      SNAPSHOT_JOURNAL_BYTES);
+      SNAPSHOT_JOURNAL_BYTES, MAX_RECORD_BYTES);
+  // a log record's length is an int; leave room for its kind byte
+  private static final int MAX_RECORD_LIMIT = Integer.MAX_VALUE - 1024;
   private static final int MAX_DIM = 65_536;
 
   static CozoStoreOptions from(StoreConfig config) {
@@ -49,7 +53,9 @@ record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddi
     }
     long bytes = parse(SNAPSHOT_JOURNAL_BYTES, config.option(SNAPSHOT_JOURNAL_BYTES, "8388608"), 1,
         Integer.MAX_VALUE);
-    return new CozoStoreOptions(output, dim, distance, bytes);
+    long maxRecord = parse(MAX_RECORD_BYTES, config.option(MAX_RECORD_BYTES, Integer.toString(64 << 20)), 1,
+        MAX_RECORD_LIMIT);
+    return new CozoStoreOptions(output, dim, distance, bytes, maxRecord);
   }
 
   /** The relations a snapshot holds. */

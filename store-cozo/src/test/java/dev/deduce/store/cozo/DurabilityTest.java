@@ -34,9 +34,9 @@ class DurabilityTest {
   Path dir;
 
   @Test
-  void tornLastJournalRecordIsDroppedAndEarlierOnesKept() throws Exception {
+  void tornLastLogRecordIsDroppedAndEarlierOnesKept() throws Exception {
     writeThreeAndCrash();
-    Path journal = dir.resolve(CozoStore.JOURNAL);
+    Path journal = dir.resolve(CozoStore.LOG);
     long size = Files.size(journal);
     try (FileChannel ch = FileChannel.open(journal, StandardOpenOption.WRITE)) {
       ch.truncate(size - 5); // the last record's bytes only partly reached the disk
@@ -56,7 +56,7 @@ class DurabilityTest {
   @Test
   void lastRecordFailingItsCrcIsDropped() throws Exception {
     writeThreeAndCrash();
-    flipByte(dir.resolve(CozoStore.JOURNAL), Files.size(dir.resolve(CozoStore.JOURNAL)) - 3);
+    flipByte(dir.resolve(CozoStore.LOG), Files.size(dir.resolve(CozoStore.LOG)) - 3);
     try (Store store = CozoStoreTest.open(dir)) {
       assertThat(store.get("b")).isPresent();
       assertThat(store.get("c")).isEmpty();
@@ -66,23 +66,51 @@ class DurabilityTest {
   @Test
   void corruptionBeforeIntactRecordsRefusesToOpen() throws Exception {
     writeThreeAndCrash();
-    flipByte(dir.resolve(CozoStore.JOURNAL), 12);
+    flipByte(dir.resolve(CozoStore.LOG), 12);
     assertThatThrownBy(() -> CozoStoreTest.open(dir)).isInstanceOf(StoreException.class)
         .hasMessageContaining("corrupt at byte 0");
   }
 
   @Test
-  void snapshotPlusJournalRestoreEverything() {
+  void snapshotPlusLogRestoreEverything() throws Exception {
+    Path crashed = Files.createTempDirectory("cozo-crashed");
     try (Store store = CozoStoreTest.open(dir)) {
       store.append(List.of(request("a", 1), request("b", 2)));
       ((CozoStore) store).snapshot();
       store.complete(List.of(done(request("a", 1), 1, 0, 0)));
+      // a crash now leaves a snapshot without a's outcome and a log with it
+      Files.copy(dir.resolve(CozoStore.SNAPSHOT), crashed.resolve(CozoStore.SNAPSHOT));
+      Files.copy(dir.resolve(CozoStore.LOG), crashed.resolve(CozoStore.LOG));
     }
-    // close snapshots; reopen sees one file and an empty journal
-    assertThat(dir.resolve(CozoStore.JOURNAL)).isEmptyFile();
+    for (Path folder : List.of(crashed, dir)) {
+      try (Store store = CozoStoreTest.open(folder)) {
+        assertThat(store.get("a").orElseThrow().status()).isEqualTo(RequestStatus.DONE);
+        assertThat(store.get("a").orElseThrow().outputs().get("emb").toFloatArray()).containsExactly(1, 0, 0);
+        assertThat(store.pending()).extracting(RequestRecord::requestId).containsExactly("b");
+      }
+    }
+  }
+
+  @Test
+  void logShorterThanItsSnapshotRefusesToOpen() throws Exception {
     try (Store store = CozoStoreTest.open(dir)) {
-      assertThat(store.get("a").orElseThrow().status()).isEqualTo(RequestStatus.DONE);
-      assertThat(store.pending()).extracting(RequestRecord::requestId).containsExactly("b");
+      store.append(List.of(request("a", 1)));
+    }
+    try (FileChannel ch = FileChannel.open(dir.resolve(CozoStore.LOG), StandardOpenOption.WRITE)) {
+      ch.truncate(10);
+    }
+    assertThatThrownBy(() -> CozoStoreTest.open(dir)).isInstanceOf(StoreException.class)
+        .hasMessageContaining("the snapshot covers");
+  }
+
+  @Test
+  void damagedTensorIsReportedWhenRead() throws Exception {
+    try (Store store = CozoStoreTest.open(dir)) {
+      store.append(List.of(request("a", 1)));
+    }
+    flipByte(dir.resolve(CozoStore.LOG), 20); // inside a's input tensor, which the snapshot already covers
+    try (Store store = CozoStoreTest.open(dir)) {
+      assertThatThrownBy(() -> store.get("a")).isInstanceOf(StoreException.class).hasMessageContaining("CRC");
     }
   }
 
@@ -148,7 +176,7 @@ class DurabilityTest {
       store.append(List.of(request("a", 1)));
       store.append(List.of(request("b", 2)));
       store.append(List.of(request("c", 3)));
-      Files.copy(crashed.resolve(CozoStore.JOURNAL), dir.resolve(CozoStore.JOURNAL));
+      Files.copy(crashed.resolve(CozoStore.LOG), dir.resolve(CozoStore.LOG));
     }
     assertThat(new File(dir.toFile(), CozoStore.SNAPSHOT)).doesNotExist();
   }

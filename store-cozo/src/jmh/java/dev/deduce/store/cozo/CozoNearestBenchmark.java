@@ -1,0 +1,38 @@
+package dev.deduce.store.cozo;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/** HNSW query (k = 10) on the store {@link CozoStoreBenchmark} fills, with its index. */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class CozoNearestBenchmark {
+
+  final CozoStoreBenchmark filled = new CozoStoreBenchmark();
+
+  @Setup(Level.Trial)
+  public void open() throws IOException {
+    filled.hnsw = true;
+    filled.open();
+  }
+
+  @TearDown(Level.Trial)
+  public void close() {
+    filled.close();
+  }
+
+  @Benchmark
+  public Object hnswQuery() {
+    return filled.store.nearest(filled.vector(), 10);
+  }
+}

@@ -1,0 +1,85 @@
+package dev.deduce.store.cozo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.deduce.api.NamedTensors;
+import dev.deduce.api.Tensor;
+import dev.deduce.perf.plugin.PluginUnderTest;
+import dev.deduce.perf.store.StoreContract;
+import dev.deduce.spi.RequestRecord;
+import dev.deduce.spi.StoreConfig;
+import dev.deduce.spi.StoreProvider;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Cozo store loaded from its plugin zip by the plugin host, held to the store contract. Neither this module's
+ * classes (the compiled engine among them) nor Chicory and Jackson are on this test's classpath: they come from the
+ * zip or not at all.
+ */
+class CozoStorePluginIT extends StoreContract {
+
+  @TempDir
+  static Path plugins;
+
+  private static PluginUnderTest plugin;
+
+  @BeforeAll
+  static void loadPlugin() {
+    plugin = PluginUnderTest.start(plugins);
+  }
+
+  @AfterAll
+  static void closeHost() {
+    if (plugin != null) {
+      plugin.close();
+    }
+  }
+
+  @Override
+  protected StoreProvider provider() {
+    return plugin.store("cozo");
+  }
+
+  @Override
+  protected StoreConfig config(Path folder) {
+    return ContractConfig.config(folder);
+  }
+
+  @Override
+  protected long maxRecordBytes() {
+    return ContractConfig.MAX_RECORD_BYTES;
+  }
+
+  @Test
+  void zipBundlesChicoryAndJacksonAndNothingTheHostProvides() {
+    assertThat(plugin.libraries()).allMatch(jar -> jar.matches("(runtime|wasm|jackson-[a-z]+)-[0-9.]+\\.jar"))
+        .anyMatch(jar -> jar.startsWith("runtime-")).anyMatch(jar -> jar.startsWith("wasm-"))
+        .anyMatch(jar -> jar.startsWith("jackson-databind-"));
+  }
+
+  @Test
+  void zipDeclaresAPureJavaPluginTheHostMayUnloadAndReload() {
+    assertThat(plugin.info().id()).isEqualTo("store-cozo");
+    assertThat(plugin.info().stores()).containsExactly("cozo");
+    assertThat(plugin.info().engines()).isEmpty();
+    assertThat(plugin.info().pinned()).isFalse();
+    store().close();
+    plugin.host().reload("store-cozo");
+    assertThat(plugin.host().store("cozo")).isPresent();
+  }
+
+  @Test
+  void datalogWorksThroughThePlugin() {
+    store().append(List.of(new RequestRecord("q1", "m", "1", NamedTensors.of("x", Tensor.scalar(1f)),
+        Instant.parse("2026-01-01T00:00:00Z"), Instant.parse("2026-01-01T00:01:00Z"), null)));
+    assertThat(store().query("?[id, status] := *deduce_request{id, status}, id == $id", Map.of("id", "q1")))
+        .containsExactly(Map.of("id", "q1", "status", "PENDING"));
+  }
+}
