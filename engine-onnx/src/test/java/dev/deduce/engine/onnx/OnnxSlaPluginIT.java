@@ -50,17 +50,9 @@ class OnnxSlaPluginIT {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-    // The runtime reads -Ddeduce.* system properties as settings and refuses unknown ones, and failsafe passes the
-    // zip as deduce.plugin.zip: hide it while SlaMain runs, as a command-line run would not have it.
-    int status;
-    System.clearProperty(PluginUnderTest.ZIP_PROPERTY);
-    try {
-      status = SlaMain.run(new String[] {"--plugins", plugins.toString(), "--models", models.toString(), "--sla",
-          sla.toString(), "--out", reports.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
-          new PrintStream(err, true, StandardCharsets.UTF_8));
-    } finally {
-      System.setProperty(PluginUnderTest.ZIP_PROPERTY, zip.toString());
-    }
+    int status = SlaMain.run(new String[] {"--plugins", plugins.toString(), "--models", models.toString(), "--sla",
+        sla.toString(), "--out", reports.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
 
     String printed = out.toString(StandardCharsets.UTF_8);
     assertThat(status).as(printed + err.toString(StandardCharsets.UTF_8)).isZero();

@@ -33,7 +33,7 @@ import org.pf4j.PluginClassLoader;
 public final class PluginUnderTest implements AutoCloseable {
 
   /** The system property naming the plugin zip; the {@code deduce-plugin} profile sets it for failsafe. */
-  public static final String ZIP_PROPERTY = "deduce.plugin.zip";
+  public static final String ZIP_PROPERTY = "plugin.under.test.zip";
 
   private final PluginHost host;
   private final PluginInfo info;
