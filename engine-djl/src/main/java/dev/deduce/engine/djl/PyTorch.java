@@ -3,6 +3,7 @@ package dev.deduce.engine.djl;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.engine.PtEngine;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Utils;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,7 +97,7 @@ final class PyTorch {
           + " loader (" + holder + "; this engine's is " + OWNER + "), and they load once per process; expected one"
           + " engine-djl per JVM: load the plugin once and never reload it, and keep DJL off the host class path");
     }
-    if (holder == null) {
+    if (holder == null && !loadedHere()) {
       String mapped = mappedPyTorch();
       if (mapped != null) {
         System.getProperties().remove(OWNER_PROPERTY, OWNER);
@@ -104,6 +105,16 @@ final class PyTorch {
             + " code outside engine-djl, and it loads once per process; expected DJL/PyTorch used only through"
             + " engine-djl");
       }
+    }
+  }
+
+  // Code in this same loader (a host or test using DJL directly) may have started PyTorch already: that is safe.
+  private static boolean loadedHere() {
+    try {
+      return LibUtils.getLibtorchPath() != null;
+    } catch (NullPointerException e) {
+      // DJL keeps the loaded library in a static field that stays null until this loader loads it
+      return false;
     }
   }
 
