@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
-import dev.deduce.api.TensorSpec;
 import dev.deduce.perf.modelkit.ModelWriter;
 import dev.deduce.reference.ReferenceGraph;
 import dev.deduce.reference.ReferenceGraph.Node;
@@ -15,9 +14,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Properties;
-import java.util.stream.Collectors;
 
 /**
  * Writes a reference graph as a DJL block model: {@code <name>-0000.params} saved by Model.save from a
@@ -54,19 +51,14 @@ final class DjlBlockWriter implements ModelWriter {
       model.save(folder, name);
     }
     Properties p = new Properties();
-    p.setProperty(DjlOptions.INPUTS, specs(graph.signature().inputs()));
-    p.setProperty(DjlOptions.OUTPUTS, specs(graph.signature().outputs()));
+    p.setProperty(DjlOptions.INPUTS, TorchScriptFixtures.specs(graph.signature().inputs()));
+    p.setProperty(DjlOptions.OUTPUTS, TorchScriptFixtures.specs(graph.signature().outputs()));
     p.setProperty(DjlOptions.BLOCK_FACTORY, ReferenceBlockFactory.class.getName());
     p.setProperty(ReferenceBlockFactory.GRAPH, name + ".dgraph");
     try (Writer w = Files.newBufferedWriter(folder.resolve(DjlOptions.FILE), StandardCharsets.UTF_8)) {
       p.store(w, "written by " + getClass().getSimpleName());
     }
     return folder.resolve(name + "-0000.params");
-  }
-
-  /** The compact syntax of {@code specs}: TensorSpec prints it. */
-  static String specs(List<TensorSpec> specs) {
-    return specs.stream().map(TensorSpec::toString).collect(Collectors.joining("; "));
   }
 
   // The graph holds W as [in, units] row-major; DJL's Linear holds [units, in].
