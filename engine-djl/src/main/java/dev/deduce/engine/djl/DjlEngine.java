@@ -148,7 +148,7 @@ public final class DjlEngine implements InferenceEngine {
     }
     try {
       PyTorch.withOwnLoader(() -> {
-        BlockFactory factory = ClassLoaderUtils.findImplementation(folder, BlockFactory.class, options.blockFactory);
+        BlockFactory factory = blockFactory(folder, options.blockFactory);
         if (factory == null) {
           throw new ModelLoadException(file, "block factory " + options.blockFactory + " was not found or could not"
               + " be made; expected a public ai.djl.nn.BlockFactory with a no-argument constructor, in the plugin,"
@@ -180,6 +180,19 @@ public final class DjlEngine implements InferenceEngine {
     } catch (RuntimeException e) {
       throw Failures.load(file, "DJL block parameters", e);
     }
+  }
+
+  // The plugin's own classes first: DJL's lookup makes a class loader over the model folder on every call.
+  private static BlockFactory blockFactory(Path folder, String className) {
+    try {
+      Class<?> type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+      if (BlockFactory.class.isAssignableFrom(type)) {
+        return (BlockFactory) type.getConstructor().newInstance();
+      }
+    } catch (ReflectiveOperationException | LinkageError e) {
+      // not visible to the plugin: DJL's own convention, classes/ or a jar in the model folder, may have it
+    }
+    return ClassLoaderUtils.findImplementation(folder, BlockFactory.class, className);
   }
 
   private static void checkMagic(Path file, byte[] magic, String problem) {

@@ -21,7 +21,7 @@ import java.util.Properties;
  * {@link GraphBlock} whose Linear weights are the graph's DENSE weights, the graph's structure as
  * {@code <name>.dgraph}, and a {@value DjlOptions#FILE} naming {@link ReferenceBlockFactory} and the signature.
  */
-final class DjlBlockWriter implements ModelWriter {
+public final class DjlBlockWriter implements ModelWriter {
 
   @Override
   public String format() {
