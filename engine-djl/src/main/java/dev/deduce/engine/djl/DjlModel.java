@@ -91,7 +91,8 @@ final class DjlModel implements LoadedModel {
       DataType dtype = NdTensors.deduce(array.getDataType()).orElse(null);
       long[] shape = array.getShape().getShape();
       if (dtype != spec.dtype() || !spec.accepts(shape)) {
-        throw new EngineException("model '" + name + "' returned output " + i + " as " + array.getDataType()
+        String got = dtype == null ? array.getDataType().toString() : dtype.name();
+        throw new EngineException("model '" + name + "' returned output " + i + " as " + got
             + Arrays.toString(shape) + "; its declared signature says " + spec + "; expected option outputs to"
             + " match the model");
       }
