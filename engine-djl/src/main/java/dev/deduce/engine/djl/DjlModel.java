@@ -29,6 +29,8 @@ final class DjlModel implements LoadedModel {
   private final Block block;
   private final ModelSignature signature;
   private final long maxElements;
+  // Per thread, as DJL's Predictor keeps one: it caches each parameter's array for the device on first use.
+  private final ThreadLocal<ParameterStore> stores;
   // Read lock per run, write lock to close: weights must not be freed under a running call.
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private boolean closed;
@@ -39,6 +41,7 @@ final class DjlModel implements LoadedModel {
     this.block = model.getBlock();
     this.signature = signature;
     this.maxElements = maxElements;
+    this.stores = ThreadLocal.withInitial(() -> new ParameterStore(model.getNDManager(), false));
   }
 
   @Override
@@ -70,7 +73,7 @@ final class DjlModel implements LoadedModel {
         feeds.add(NdTensors.toNd(manager, inputs.get(spec.name())));
       }
       try {
-        results = block.forward(new ParameterStore(manager, false), feeds, false);
+        results = block.forward(stores.get(), feeds, false);
       } catch (RuntimeException e) {
         throw Failures.run(name, e);
       }

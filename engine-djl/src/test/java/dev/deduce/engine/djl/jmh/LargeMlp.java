@@ -30,10 +30,10 @@ final class LargeMlp {
   final Path file;
 
   LargeMlp(int intraOpThreads) throws IOException {
+    // PyTorch's thread pools are process-wide and the writer starts PyTorch: DJL's own property sets them for both
+    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOpThreads));
     folder = Files.createTempDirectory("deduce-jmh");
     file = new DjlBlockWriter().write(kit.graph(), folder);
-    // PyTorch's thread pools are process-wide: start it through the engine first, so both paths share them
-    new DjlEngine().load(source(intraOpThreads)).close();
   }
 
   ModelSource source(int intraOpThreads) {
