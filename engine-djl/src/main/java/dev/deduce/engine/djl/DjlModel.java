@@ -12,58 +12,33 @@ import dev.deduce.api.EngineException;
 import dev.deduce.api.ModelSignature;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.TensorSpec;
-import dev.deduce.spi.LoadedModel;
+import dev.deduce.spi.GuardedModel;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * One DJL model; runs may overlap, close waits for them. Each run owns a child NDManager, so every native array a
- * run makes (inputs, intermediates, outputs) is freed when it ends; the model's own manager holds the weights until
- * close.
+ * One DJL model; runs may overlap, close waits for them ({@link GuardedModel}). Each run owns a child NDManager, so
+ * every native array a run makes (inputs, intermediates, outputs) is freed when it ends; the model's own manager holds
+ * the weights until close.
  */
-final class DjlModel implements LoadedModel {
+final class DjlModel extends GuardedModel {
 
-  private final String name;
   private final Model model;
   private final Block block;
-  private final ModelSignature signature;
-  private final long maxElements;
   // Per thread, as DJL's Predictor keeps one: it caches each parameter's array for the device on first use.
   private final ThreadLocal<ParameterStore> stores;
-  // Read lock per run, write lock to close: weights must not be freed under a running call.
-  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  private boolean closed;
 
   DjlModel(String name, Model model, ModelSignature signature, long maxElements) {
-    this.name = name;
+    super(name, signature, maxElements);
     this.model = model;
     this.block = model.getBlock();
-    this.signature = signature;
-    this.maxElements = maxElements;
     this.stores = ThreadLocal.withInitial(() -> new ParameterStore(model.getNDManager(), false));
   }
 
   @Override
-  public ModelSignature signature() {
-    return signature;
-  }
-
-  @Override
-  public NamedTensors run(NamedTensors inputs) {
-    lock.readLock().lock();
-    try {
-      if (closed) {
-        throw new EngineException("model '" + name + "' is closed; expected an open model");
-      }
-      signature.validate(inputs, maxElements);
-      return runOpen(inputs);
-    } finally {
-      lock.readLock().unlock();
-    }
-  }
-
-  private NamedTensors runOpen(NamedTensors inputs) {
+  protected NamedTensors runValidated(NamedTensors inputs) {
+    String name = name();
+    ModelSignature signature = signature();
     NDList results;
     try (NDManager manager = model.getNDManager().newSubManager()) {
       // autograd is per thread in PyTorch; DJL switches it off only on the thread that started the engine
@@ -82,7 +57,8 @@ final class DjlModel implements LoadedModel {
   }
 
   private NamedTensors outputs(NDList results) {
-    List<TensorSpec> specs = signature.outputs();
+    String name = name();
+    List<TensorSpec> specs = signature().outputs();
     if (results.size() != specs.size()) {
       throw new EngineException("model '" + name + "' returned " + results.size() + " outputs; its declared"
           + " signature has " + specs.size() + " " + specs + "; expected option outputs to match the model");
@@ -105,15 +81,7 @@ final class DjlModel implements LoadedModel {
   }
 
   @Override
-  public void close() {
-    lock.writeLock().lock();
-    try {
-      if (!closed) {
-        closed = true;
-        model.close();
-      }
-    } finally {
-      lock.writeLock().unlock();
-    }
+  protected void release() {
+    model.close();
   }
 }
