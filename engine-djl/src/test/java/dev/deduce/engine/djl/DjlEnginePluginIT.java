@@ -9,6 +9,7 @@ import dev.deduce.perf.engine.EngineContract;
 import dev.deduce.perf.modelkit.ModelKit;
 import dev.deduce.perf.modelkit.ModelWriter;
 import dev.deduce.perf.plugin.PluginUnderTest;
+import dev.deduce.perf.plugin.PluginZip;
 import dev.deduce.plugin.PluginHostException;
 import dev.deduce.spi.InferenceEngine;
 import dev.deduce.spi.ModelSource;
@@ -16,9 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,22 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DjlEnginePluginIT extends EngineContract {
 
-  @TempDir
-  static Path plugins;
-
-  private static PluginUnderTest plugin;
-
-  @BeforeAll
-  static void loadPlugin() {
-    plugin = PluginUnderTest.start(plugins);
-  }
-
-  @AfterAll
-  static void closeHost() {
-    if (plugin != null) {
-      plugin.close();
-    }
-  }
+  @RegisterExtension
+  static final PluginZip plugin = new PluginZip();
 
   @Override
   protected InferenceEngine engine() {

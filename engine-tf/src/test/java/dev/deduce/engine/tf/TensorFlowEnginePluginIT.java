@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deduce.perf.engine.EngineContract;
 import dev.deduce.perf.modelkit.ModelWriter;
-import dev.deduce.perf.plugin.PluginUnderTest;
+import dev.deduce.perf.plugin.PluginZip;
 import dev.deduce.plugin.PluginHostException;
 import dev.deduce.spi.InferenceEngine;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The TensorFlow engine loaded from its plugin zip by the plugin host, held to the engine contract. Neither this
@@ -23,22 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TensorFlowEnginePluginIT extends EngineContract {
 
-  @TempDir
-  static Path plugins;
-
-  private static PluginUnderTest plugin;
-
-  @BeforeAll
-  static void loadPlugin() {
-    plugin = PluginUnderTest.start(plugins);
-  }
-
-  @AfterAll
-  static void closeHost() {
-    if (plugin != null) {
-      plugin.close();
-    }
-  }
+  @RegisterExtension
+  static final PluginZip plugin = new PluginZip();
 
   @Override
   protected InferenceEngine engine() {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.Tensor;
-import dev.deduce.perf.plugin.PluginUnderTest;
+import dev.deduce.perf.plugin.PluginZip;
 import dev.deduce.perf.store.StoreContract;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.StoreConfig;
@@ -13,10 +13,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Cozo store loaded from its plugin zip by the plugin host, held to the store contract. Neither this module's
@@ -25,22 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CozoStorePluginIT extends StoreContract {
 
-  @TempDir
-  static Path plugins;
-
-  private static PluginUnderTest plugin;
-
-  @BeforeAll
-  static void loadPlugin() {
-    plugin = PluginUnderTest.start(plugins);
-  }
-
-  @AfterAll
-  static void closeHost() {
-    if (plugin != null) {
-      plugin.close();
-    }
-  }
+  @RegisterExtension
+  static final PluginZip plugin = new PluginZip();
 
   @Override
   protected StoreProvider provider() {

@@ -3,7 +3,7 @@ package dev.deduce.store.sqlite;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.deduce.perf.plugin.PluginUnderTest;
+import dev.deduce.perf.plugin.PluginZip;
 import dev.deduce.perf.store.StoreContract;
 import dev.deduce.plugin.PluginHostException;
 import dev.deduce.spi.StoreConfig;
@@ -11,10 +11,8 @@ import dev.deduce.spi.StoreProvider;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The SQLite store loaded from its plugin zip by the plugin host, held to the store contract. Neither this module's
@@ -22,22 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SqliteStorePluginIT extends StoreContract {
 
-  @TempDir
-  static Path plugins;
-
-  private static PluginUnderTest plugin;
-
-  @BeforeAll
-  static void loadPlugin() {
-    plugin = PluginUnderTest.start(plugins);
-  }
-
-  @AfterAll
-  static void closeHost() {
-    if (plugin != null) {
-      plugin.close();
-    }
-  }
+  @RegisterExtension
+  static final PluginZip plugin = new PluginZip();
 
   @Override
   protected StoreProvider provider() {
