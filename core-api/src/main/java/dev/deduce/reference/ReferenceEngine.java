@@ -42,10 +42,7 @@ public final class ReferenceEngine implements InferenceEngine {
 
   @Override
   public LoadedModel load(ModelSource source) {
-    if (!FORMAT.equals(source.format())) {
-      throw new ModelLoadException(source.path(), "format '" + source.format() + "' is not supported; expected "
-          + FORMAT);
-    }
+    source.requireFormat(formats());
     try {
       if (Files.isDirectory(source.path())) {
         throw new ModelLoadException(source.path(), "is a folder; expected a .dgraph file");

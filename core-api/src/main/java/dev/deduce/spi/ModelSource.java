@@ -76,6 +76,18 @@ public record ModelSource(String name, String version, Path path, String format,
   }
 
   /**
+   * Checks that the format is one of {@code formats}, the loading engine's own.
+   *
+   * @throws ModelLoadException naming the model file, the format and the formats the engine loads
+   */
+  public void requireFormat(Set<String> formats) {
+    if (!formats.contains(format)) {
+      throw new ModelLoadException(path, "format '" + format + "' is not supported; expected "
+          + String.join(" or ", new TreeSet<>(formats)));
+    }
+  }
+
+  /**
    * Checks that every option key is one of {@code known}.
    *
    * @throws ModelLoadException naming the model file and the first unknown key, listing the known ones

@@ -63,11 +63,8 @@ public final class DjlEngine implements InferenceEngine {
   @Override
   public LoadedModel load(ModelSource source) {
     Path path = source.path();
+    source.requireFormat(formats());
     boolean script = TORCHSCRIPT.equals(source.format());
-    if (!script && !BLOCK.equals(source.format())) {
-      throw new ModelLoadException(path, "format '" + source.format() + "' is not supported; expected "
-          + TORCHSCRIPT + " or " + BLOCK);
-    }
     Path file = modelFile(path, script ? ".pt" : ".params");
     if (script) {
       checkMagic(file, ZIP_MAGIC, "is not a TorchScript file (TorchScript is a zip archive, and this does not start"

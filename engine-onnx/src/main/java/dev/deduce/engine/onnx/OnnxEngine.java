@@ -47,9 +47,7 @@ public final class OnnxEngine implements InferenceEngine {
   @Override
   public LoadedModel load(ModelSource source) {
     Path path = source.path();
-    if (!FORMAT.equals(source.format())) {
-      throw new ModelLoadException(path, "format '" + source.format() + "' is not supported; expected " + FORMAT);
-    }
+    source.requireFormat(formats());
     checkFile(path);
     OnnxOptions options = OnnxOptions.of(source);
     OrtEnvironment env = Environment.get();

@@ -43,9 +43,7 @@ public final class TensorFlowEngine implements InferenceEngine {
   @Override
   public LoadedModel load(ModelSource source) {
     Path path = source.path();
-    if (!FORMAT.equals(source.format())) {
-      throw new ModelLoadException(path, "format '" + source.format() + "' is not supported; expected " + FORMAT);
-    }
+    source.requireFormat(formats());
     TfOptions options = TfOptions.of(source);
     SavedModelFolder folder = SavedModelFolder.read(path, options.tags, options.signature);
     String version = Natives.load(path);
