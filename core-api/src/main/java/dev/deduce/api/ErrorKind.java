@@ -29,4 +29,20 @@ public enum ErrorKind {
   public boolean retryable() {
     return retryable;
   }
+
+  /**
+   * The exception class that stands for this kind, with {@code message}: used where a kind comes back from the
+   * store. A stored MODEL_LOAD failure has no file to name, so it returns as an {@link EngineException}.
+   */
+  public DeduceException exception(String message) {
+    switch (this) {
+      case INVALID_INPUT: return new InvalidInputException(message);
+      case MODEL_NOT_FOUND: return new ModelNotFoundException(message);
+      case TRANSIENT_ENGINE: return new TransientEngineException(message);
+      case STORE: return new StoreException(message);
+      case OVERLOADED: return new OverloadedException(message);
+      case DEADLINE_EXCEEDED: return new DeadlineExceededException(message);
+      default: return new EngineException(message);
+    }
+  }
 }

@@ -2,6 +2,7 @@ package dev.deduce.plugin;
 
 import dev.deduce.plugin.PluginFile.Rejected;
 import dev.deduce.plugin.PluginProblem.Reason;
+import dev.deduce.runtime.MetricNames;
 import dev.deduce.spi.InferenceEngine;
 import dev.deduce.spi.StoreProvider;
 import io.micrometer.core.instrument.Counter;
@@ -49,8 +50,6 @@ public final class PluginHost implements AutoCloseable {
 
   /** The {@link Contributed#source()} of engines and stores found on the host's classpath. */
   public static final String CLASSPATH = "classpath";
-  /** The counter of disabled plugins, tagged {@code reason}. */
-  public static final String FAILED_METRIC = "deduce.plugins.failed";
 
   private static final Logger log = LoggerFactory.getLogger(PluginHost.class);
 
@@ -458,7 +457,7 @@ public final class PluginHost implements AutoCloseable {
 
   private void report(String source, Reason reason, String message, Throwable cause) {
     problems.add(new PluginProblem(source, reason, message));
-    Counter.builder(FAILED_METRIC)
+    Counter.builder(MetricNames.PLUGINS_FAILED)
         .description("Plugins and classpath providers the host disabled")
         .tag("reason", reason.tag())
         .register(registry)

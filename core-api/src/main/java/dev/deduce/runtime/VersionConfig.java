@@ -30,9 +30,9 @@ import java.util.TreeSet;
  * One version's model config: {@code <version>/model.conf} layered over the model's {@code model.conf}. Every error is
  * a {@link ModelLoadException} naming the file at fault.
  */
-final class VersionConfig {
+public final class VersionConfig {
 
-  static final String FILE_NAME = "model.conf";
+  public static final String FILE_NAME = "model.conf";
 
   private static final Set<String> OWN_KEYS = Set.of("engine", "format", "file");
   private static final Set<String> SECTIONS = Set.of("options", "warm-up", "signature");
@@ -41,9 +41,9 @@ final class VersionConfig {
   final String model;
   final String version;
   final Path configFile;
-  final String engine;
-  final String format;
-  final Path file;
+  public final String engine;
+  public final String format;
+  public final Path file;
   final Map<String, String> options;
   private final Config config;
   private final Path root;
@@ -62,7 +62,7 @@ final class VersionConfig {
   }
 
   /** Parses a model.conf file; a missing one is an empty config. */
-  static Config parse(Path file) {
+  public static Config parse(Path file) {
     if (!Files.exists(file)) {
       return ConfigFactory.empty();
     }
@@ -78,7 +78,7 @@ final class VersionConfig {
   }
 
   /** Checks a model-level config: every key known, the version policy well formed. */
-  static VersionPolicy modelLevel(Path file, Config c) {
+  public static VersionPolicy modelLevel(Path file, Config c) {
     checkKeys(file, c, true);
     return VersionPolicy.read(file, c);
   }
@@ -89,7 +89,7 @@ final class VersionConfig {
    * @param engines engine id to the formats it loads
    * @param root    the repository's real path; the model file must resolve inside it
    */
-  static VersionConfig read(String model, String version, Path versionDir, Path modelConfFile, Config modelLevel,
+  public static VersionConfig read(String model, String version, Path versionDir, Path modelConfFile, Config modelLevel,
       Map<String, Set<String>> engines, Path root) {
     Path own = versionDir.resolve(FILE_NAME);
     Config ownConfig = parse(own);
@@ -129,12 +129,12 @@ final class VersionConfig {
     }
   }
 
-  ModelSource source() {
+  public ModelSource source() {
     return new ModelSource(model, version, file, format, options);
   }
 
   /** {@code base} with this config's model settings, and warm-up inputs shaped by {@code signature}. */
-  ModelSettings settings(ModelSettings base, ModelSignature signature) {
+  public ModelSettings settings(ModelSettings base, ModelSignature signature) {
     ModelSettings s;
     try {
       s = SettingsLoader.modelSettings(config, "", base);
@@ -145,7 +145,7 @@ final class VersionConfig {
   }
 
   /** The engine's signature narrowed as {@code signature { ... }} declares. */
-  ModelSignature adapt(ModelSignature engine) {
+  public ModelSignature adapt(ModelSignature engine) {
     if (!config.hasPath("signature")) {
       return engine;
     }
@@ -395,7 +395,7 @@ final class VersionConfig {
    * {@code name} resolved in {@code dir}; it must stay inside {@code dir} by name, and inside {@code root} (when given)
    * once symbolic links are followed.
    */
-  static Path inside(Path dir, String name, Path configFile, Path root) {
+  public static Path inside(Path dir, String name, Path configFile, Path root) {
     Path rel;
     try {
       rel = Path.of(name);

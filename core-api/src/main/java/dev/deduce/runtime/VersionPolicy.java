@@ -15,7 +15,7 @@ import java.util.TreeSet;
  * @param latest   how many of the highest versions to serve, or 0 when {@code versions} is given
  * @param versions the versions to serve, empty when {@code latest} is given
  */
-record VersionPolicy(int latest, List<Long> versions) {
+public record VersionPolicy(int latest, List<Long> versions) {
 
   static final VersionPolicy DEFAULT = new VersionPolicy(1, List.of());
 

@@ -1,10 +1,10 @@
 /**
  * The runtime: queueing, dynamic batching, resilience, durability, metrics and tracing around the engines.
  *
- * <p>Start with {@link dev.deduce.runtime.DeduceRuntime#builder()}. Public types are the runtime and its builder,
- * {@link dev.deduce.runtime.Durability}, {@link dev.deduce.runtime.ModelSettings},
- * {@link dev.deduce.runtime.RuntimeSettings}, {@link dev.deduce.runtime.MemoryStore}, and the model repository
- * {@link dev.deduce.runtime.ModelRepository} with {@link dev.deduce.runtime.Health} and
- * {@link dev.deduce.runtime.RepositoryProblem}; the rest is internal.
+ * <p>Start with {@link dev.deduce.runtime.DeduceRuntime#builder()} and serve models with
+ * {@link dev.deduce.runtime.DeduceRuntime#deploy(dev.deduce.runtime.Deployment)}. The public types here are the
+ * runtime, {@link dev.deduce.runtime.Deployment}, the settings, {@link dev.deduce.runtime.Durability},
+ * {@link dev.deduce.runtime.MetricNames} and {@link dev.deduce.runtime.MemoryStore}; everything under
+ * {@code dev.deduce.runtime.internal} may change without notice.
  */
 package dev.deduce.runtime;

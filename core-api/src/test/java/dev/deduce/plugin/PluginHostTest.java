@@ -79,7 +79,7 @@ class PluginHostTest {
   }
 
   private double failures(Reason reason) {
-    return registry.counter(PluginHost.FAILED_METRIC, "reason", reason.tag()).count();
+    return registry.counter(dev.deduce.runtime.MetricNames.PLUGINS_FAILED, "reason", reason.tag()).count();
   }
 
   private Path graphFile() throws IOException {

@@ -1,4 +1,4 @@
-package dev.deduce.runtime;
+package dev.deduce.runtime.internal.serving;
 
 import dev.deduce.api.ModelSignature;
 import dev.deduce.api.NamedTensors;

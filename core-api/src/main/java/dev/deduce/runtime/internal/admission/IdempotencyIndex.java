@@ -1,4 +1,4 @@
-package dev.deduce.runtime;
+package dev.deduce.runtime.internal.admission;
 
 import dev.deduce.api.InferenceResult;
 import java.nio.charset.StandardCharsets;
@@ -12,12 +12,13 @@ import java.util.concurrent.CompletableFuture;
  * derived from the key, so the store also finds the first request's result after the key was forgotten or the
  * runtime restarted.
  */
-final class IdempotencyIndex {
+public final class IdempotencyIndex {
 
   private final int maxKeys;
   private final Map<String, CompletableFuture<InferenceResult>> firsts;
 
-  IdempotencyIndex(int maxKeys) {
+  /** Remembers at most {@code maxKeys} keys. */
+  public IdempotencyIndex(int maxKeys) {
     this.maxKeys = maxKeys;
     this.firsts = new LinkedHashMap<>(16, 0.75f, false) {
       @Override
@@ -28,18 +29,18 @@ final class IdempotencyIndex {
   }
 
   /** The request id every submission of {@code key} to {@code model} gets. */
-  static String requestId(String model, String key) {
+  public static String requestId(String model, String key) {
     return "idem-" + UUID.nameUUIDFromBytes((model + '\u0000' + key).getBytes(StandardCharsets.UTF_8));
   }
 
   /** Registers {@code future} as the first for the key, or returns the one registered before. */
-  synchronized CompletableFuture<InferenceResult> putIfAbsent(String model, String key,
+  public synchronized CompletableFuture<InferenceResult> putIfAbsent(String model, String key,
       CompletableFuture<InferenceResult> future) {
     return firsts.putIfAbsent(model + '\u0000' + key, future);
   }
 
   /** Forgets {@code future} for the key: the request it stood for was rejected before it was accepted. */
-  synchronized void remove(String model, String key, CompletableFuture<InferenceResult> future) {
+  public synchronized void remove(String model, String key, CompletableFuture<InferenceResult> future) {
     firsts.remove(model + '\u0000' + key, future);
   }
 }

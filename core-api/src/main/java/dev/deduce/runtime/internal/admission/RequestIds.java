@@ -1,4 +1,4 @@
-package dev.deduce.runtime;
+package dev.deduce.runtime.internal.admission;
 
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -9,12 +9,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * prefix keeps ids unique across restarts (two ids collide only if minted in the same millisecond with the same 74
  * random bits) and keeps them in time order, which a store's primary-key index appends to cheaply.
  */
-final class RequestIds {
+public final class RequestIds {
 
   private RequestIds() {
   }
 
-  static String next() {
+  /** A new request id. */
+  public static String next() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     long msb = (System.currentTimeMillis() << 16) | 0x7000L | (random.nextLong() & 0x0FFFL);
     long lsb = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;

@@ -1,4 +1,4 @@
-package dev.deduce.runtime;
+package dev.deduce.runtime.internal.stream;
 
 import dev.deduce.api.InferenceResult;
 import dev.deduce.api.NamedTensors;
@@ -15,13 +15,14 @@ import java.util.function.Function;
  * Streams inputs through the runtime in order: it pulls an input only when the subscriber has asked for a result
  * that input would fill, keeps at most {@code maxInFlight} outstanding, and emits results in input order.
  */
-final class OrderedStream implements Flow.Publisher<InferenceResult> {
+public final class OrderedStream implements Flow.Publisher<InferenceResult> {
 
   private final Flow.Publisher<NamedTensors> inputs;
   private final Function<NamedTensors, CompletableFuture<InferenceResult>> submit;
   private final int maxInFlight;
 
-  OrderedStream(Flow.Publisher<NamedTensors> inputs, Function<NamedTensors, CompletableFuture<InferenceResult>> submit,
+  /** Streams {@code inputs} through {@code submit}, at most {@code maxInFlight} outstanding. */
+  public OrderedStream(Flow.Publisher<NamedTensors> inputs, Function<NamedTensors, CompletableFuture<InferenceResult>> submit,
       int maxInFlight) {
     this.inputs = inputs;
     this.submit = submit;

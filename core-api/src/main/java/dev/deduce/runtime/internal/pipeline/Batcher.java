@@ -1,5 +1,6 @@
-package dev.deduce.runtime;
+package dev.deduce.runtime.internal.pipeline;
 
+import dev.deduce.runtime.ModelSettings;
 import java.util.SortedSet;
 
 /**

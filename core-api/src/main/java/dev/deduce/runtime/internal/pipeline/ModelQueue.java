@@ -1,4 +1,4 @@
-package dev.deduce.runtime;
+package dev.deduce.runtime.internal.pipeline;
 
 import dev.deduce.api.OverloadedException;
 import java.time.Duration;
@@ -17,7 +17,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * their version takes a batch. Room is reserved before a request is stored, so a full queue never leaves a stored
  * request behind.
  */
-final class ModelQueue {
+public final class ModelQueue {
 
   /** Workers re-check for retirement at least this often, so a missed signal never strands one. */
   private static final long RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -31,17 +31,18 @@ final class ModelQueue {
   private int queued;
   private int reserved;
 
-  ModelQueue(String model, int capacity) {
+  /** The queue of {@code model}, holding at most {@code capacity} requests. */
+  public ModelQueue(String model, int capacity) {
     this.model = model;
     this.capacity = capacity;
   }
 
-  void capacity(int c) {
+  public void capacity(int c) {
     capacity = c;
   }
 
   /** Requests waiting, reserved room included. */
-  int depth() {
+  public int depth() {
     lock.lock();
     try {
       return queued + reserved;
@@ -55,7 +56,7 @@ final class ModelQueue {
    *
    * @throws OverloadedException when no room frees up in time
    */
-  void reserve(Duration maxWait) {
+  public void reserve(Duration maxWait) {
     long nanos = maxWait.toNanos();
     lock.lock();
     try {
@@ -77,7 +78,7 @@ final class ModelQueue {
   }
 
   /** Gives back room reserved for a request that will not be queued. */
-  void unreserve() {
+  public void unreserve() {
     lock.lock();
     try {
       reserved--;
@@ -88,7 +89,7 @@ final class ModelQueue {
   }
 
   /** Queues a request into room it reserved. */
-  void addReserved(Request r) {
+  public void addReserved(Request r) {
     lock.lock();
     try {
       reserved--;
@@ -99,7 +100,7 @@ final class ModelQueue {
   }
 
   /** Queues a recovered request regardless of room: an acknowledged request is never dropped. */
-  void addRecovered(Request r) {
+  public void addRecovered(Request r) {
     lock.lock();
     try {
       add(r);
@@ -109,7 +110,7 @@ final class ModelQueue {
   }
 
   /** Removes a request whose deadline passed; false when a worker already took it. */
-  boolean remove(Request r) {
+  public boolean remove(Request r) {
     lock.lock();
     try {
       ArrayDeque<Request> g = groups.get(r.batchKey);
@@ -141,15 +142,14 @@ final class ModelQueue {
    * Lets a caller run its own request on an idle slot of {@code version}, or null: only when nothing is queued or
    * being queued for the model, so a caller never overtakes a waiting request. Give it back with {@link #release}.
    */
-  ServingVersion.Slot claimIdle(ServingVersion version) {
+  public ServingVersion.Slot claimIdle(ServingVersion version) {
     lock.lock();
     try {
       if (queued + reserved > 0) {
         return null;
       }
       for (ServingVersion.Slot s : version.slots()) {
-        if (s.state == ServingVersion.Slot.IDLE) {
-          s.state = ServingVersion.Slot.CALLER;
+        if (s.claimForCaller()) {
           return s;
         }
       }
@@ -160,10 +160,10 @@ final class ModelQueue {
   }
 
   /** Gives back a slot a caller ran on; its worker may be waiting for it with a batch to take. */
-  void release(ServingVersion.Slot slot) {
+  public void release(ServingVersion.Slot slot) {
     lock.lock();
     try {
-      slot.state = ServingVersion.Slot.IDLE;
+      slot.callerDone();
       if (queued > 0) {
         notEmpty.signalAll();
       }
@@ -189,7 +189,7 @@ final class ModelQueue {
           notEmpty.awaitNanos(RECHECK_NANOS);
           continue;
         }
-        if (slot.state == ServingVersion.Slot.CALLER) {
+        if (slot.heldByCaller()) {
           notEmpty.awaitNanos(RECHECK_NANOS); // release() signals when the caller is done
           continue;
         }
@@ -205,7 +205,7 @@ final class ModelQueue {
           }
           queued -= n;
           notFull.signalAll();
-          slot.state = ServingVersion.Slot.WORKER;
+          slot.claimForWorker();
           return batch;
         }
         long wait = Math.min(RECHECK_NANOS, batcher.sendBy(group.peek()) - now);

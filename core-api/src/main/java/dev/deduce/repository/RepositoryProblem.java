@@ -1,4 +1,4 @@
-package dev.deduce.runtime;
+package dev.deduce.repository;
 
 import java.nio.file.Path;
 import java.util.Objects;

@@ -1,4 +1,7 @@
-package dev.deduce.runtime;
+package dev.deduce.runtime.internal.durability;
+
+import dev.deduce.runtime.RuntimeSettings;
+import dev.deduce.runtime.internal.metrics.RuntimeMetrics;
 
 import dev.deduce.api.StoreException;
 import dev.deduce.spi.RequestRecord;
@@ -29,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * <p>Appends (DURABLE requests) fail their callers when the store fails. Results are retried with backoff; results
  * still unsaved after every retry are counted and logged (in DURABLE mode their requests stay PENDING and re-run).
  */
-final class GroupCommitWriter {
+public final class GroupCommitWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -50,7 +53,8 @@ final class GroupCommitWriter {
   private final Thread thread;
   private volatile boolean stopping;
 
-  GroupCommitWriter(Store store, RuntimeSettings s, RuntimeMetrics metrics, Tracer tracer) {
+  /** Starts the writer thread over {@code store}. */
+  public GroupCommitWriter(Store store, RuntimeSettings s, RuntimeMetrics metrics, Tracer tracer) {
     this.store = store;
     this.maxRecords = s.groupCommitMaxRecords();
     this.maxDelayNanos = s.groupCommitMaxDelay().toNanos();
@@ -77,7 +81,7 @@ final class GroupCommitWriter {
   }
 
   /** Queues {@code record} for the next append; the future completes once the store holds it. */
-  CompletableFuture<Void> append(RequestRecord record) {
+  public CompletableFuture<Void> append(RequestRecord record) {
     CompletableFuture<Void> ack = new CompletableFuture<>();
     if (!offer(new Append(record, ack))) {
       ack.completeExceptionally(new StoreException("the store writer is stopped; request " + record.requestId()
@@ -87,7 +91,7 @@ final class GroupCommitWriter {
   }
 
   /** Queues {@code result} for the next complete call. */
-  void complete(ResultRecord result) {
+  public void complete(ResultRecord result) {
     if (!offer(result)) {
       unsaved.increment();
       LOG.error("store writer is stopped; result of request {} was not stored", result.requestId());
@@ -95,7 +99,7 @@ final class GroupCommitWriter {
   }
 
   /** Writes everything queued, then stops the thread; waits at most {@code timeout}. */
-  void close(Duration timeout) {
+  public void close(Duration timeout) {
     stopping = true;
     try {
       thread.join(Math.max(1, timeout.toMillis()));

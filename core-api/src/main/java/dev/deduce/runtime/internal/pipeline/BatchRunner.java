@@ -1,4 +1,4 @@
-package dev.deduce.runtime;
+package dev.deduce.runtime.internal.pipeline;
 
 import dev.deduce.api.DeadlineExceededException;
 import dev.deduce.api.DeduceException;
@@ -17,17 +17,20 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs one batch: drops expired requests, concatenates, runs through resilience, splits outputs per caller. */
-final class BatchRunner {
+public final class BatchRunner {
 
   private final Outcomes outcomes;
   private final Tracer tracer;
 
-  BatchRunner(Outcomes outcomes, Tracer tracer) {
+  /** A runner that finishes requests through {@code outcomes} and traces with {@code tracer}. */
+  public BatchRunner(Outcomes outcomes, Tracer tracer) {
     this.outcomes = outcomes;
     this.tracer = tracer;
   }
 
-  void run(ServingVersion v, LoadedModel model, List<Request> taken) {
+  /** Runs {@code taken} on the instance of {@code v} that {@code slot} holds. */
+  public void run(ServingVersion v, ServingVersion.Slot slot, List<Request> taken) {
+    LoadedModel model = slot.model;
     long start = System.nanoTime();
     List<Request> batch = new ArrayList<>(taken.size());
     for (Request r : taken) {
@@ -56,8 +59,8 @@ final class BatchRunner {
         deadline = r.deadlineNanos; // the batch retries only while every member may still wait
       }
     }
-    SpanBuilder sb = tracer.spanBuilder("deduce.run").setAttribute("deduce.model", v.model)
-        .setAttribute("deduce.version", v.version).setAttribute("deduce.batch.requests", batch.size())
+    SpanBuilder sb = tracer.spanBuilder("deduce.run").setAttribute("deduce.model", v.model())
+        .setAttribute("deduce.version", v.version()).setAttribute("deduce.batch.requests", batch.size())
         .setAttribute("deduce.batch.rows", totalRows);
     for (Request r : batch) {
       sb.addLink(r.span.getSpanContext());
@@ -66,10 +69,10 @@ final class BatchRunner {
     int[] attempts = {0};
     try {
       NamedTensors inputs = batch.size() == 1 ? parts.get(0) : NamedTensors.concat(parts);
-      v.meters.batchSize.record(totalRows);
+      v.meters().batchSize.record(totalRows);
       NamedTensors outputs = v.resilience.call(() -> model.run(inputs), deadline, attempts);
       long compute = System.nanoTime() - start;
-      v.meters.compute.record(Duration.ofNanos(compute));
+      v.meters().compute.record(Duration.ofNanos(compute));
       List<NamedTensors> split = batch.size() == 1 ? List.of(outputs) : split(v, outputs, rows, totalRows);
       Outcomes.Run run = new Outcomes.Run(start, compute, attempts[0], batch.size());
       for (int i = 0; i < batch.size(); i++) {
@@ -78,7 +81,7 @@ final class BatchRunner {
     } catch (DeduceException e) {
       failAll(batch, e, attempts[0], span);
     } catch (RuntimeException e) {
-      failAll(batch, new EngineException("model '" + v.model + "' version '" + v.version + "' failed: " + e, e),
+      failAll(batch, new EngineException("model '" + v.model() + "' version '" + v.version() + "' failed: " + e, e),
           attempts[0], span);
     } finally {
       span.setAttribute("deduce.attempts", attempts[0]);
@@ -90,7 +93,7 @@ final class BatchRunner {
     for (Map.Entry<String, Tensor> e : outputs.asMap().entrySet()) {
       Tensor t = e.getValue();
       if (t.rank() == 0 || t.dim(0) != totalRows) {
-        throw new EngineException("model '" + v.model + "' version '" + v.version + "' returned output '"
+        throw new EngineException("model '" + v.model() + "' version '" + v.version() + "' returned output '"
             + e.getKey() + "' of shape " + java.util.Arrays.toString(t.shape()) + " for a batch of " + totalRows
             + " rows; expected dimension 0 to be " + totalRows + ", as its signature declares it batched");
       }
@@ -113,8 +116,8 @@ final class BatchRunner {
     s.end();
   }
 
-  static DeadlineExceededException expired(Request r) {
-    return new DeadlineExceededException("request " + r.record.requestId() + " to model '" + r.version.model
+  public static DeadlineExceededException expired(Request r) {
+    return new DeadlineExceededException("request " + r.record.requestId() + " to model '" + r.version.model()
         + "' waited in the queue past its deadline of " + r.record.deadline() + " and never ran; expected it to"
         + " start in time: give it a longer timeout, lower the load or add instances");
   }

@@ -1,4 +1,6 @@
-package dev.deduce.runtime;
+package dev.deduce.runtime.internal.pipeline;
+
+import dev.deduce.runtime.ModelSettings;
 
 import dev.deduce.api.DeadlineExceededException;
 import dev.deduce.api.DeduceException;

@@ -1,7 +1,16 @@
-package dev.deduce.runtime;
+package dev.deduce.repository;
+
+import static dev.deduce.runtime.MetricNames.REPOSITORY_LOADS;
+import static dev.deduce.runtime.MetricNames.REPOSITORY_READY;
+
 
 import com.typesafe.config.Config;
 import dev.deduce.api.ModelLoadException;
+import dev.deduce.runtime.DeduceRuntime;
+import dev.deduce.runtime.Deployment;
+import dev.deduce.runtime.ModelSettings;
+import dev.deduce.runtime.VersionConfig;
+import dev.deduce.runtime.VersionPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,11 +63,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelRepository implements AutoCloseable {
 
-  /** Counter of version loads, tagged {@code model} and {@code outcome} (loaded or failed). */
-  public static final String LOADS_METRIC = "deduce.repository.loads";
-  /** Gauge: 1 when {@link #health()} is ready, else 0. */
-  public static final String READY_METRIC = "deduce.repository.ready";
-
   private static final Logger LOG = LoggerFactory.getLogger(ModelRepository.class);
   private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Pattern VERSION_NAME = Pattern.compile("0|[1-9][0-9]{0,17}");
@@ -87,7 +91,7 @@ public final class ModelRepository implements AutoCloseable {
     this.runtime = b.runtime;
     this.root = b.root;
     this.registry = runtime.meterRegistry();
-    Gauge.builder(READY_METRIC, this, r -> r.health().ready() ? 1 : 0)
+    Gauge.builder(REPOSITORY_READY, this, r -> r.health().ready() ? 1 : 0)
         .description("1 when every configured model has a serving version").register(registry);
     if (b.pollInterval.isZero()) {
       this.poller = null;
@@ -171,7 +175,7 @@ public final class ModelRepository implements AutoCloseable {
    */
   public Health health() {
     List<String> reasons = new ArrayList<>();
-    boolean live = !runtime.closed();
+    boolean live = !runtime.isClosed();
     boolean ready = live;
     if (!live) {
       reasons.add("the runtime is closed, and with it the store");
@@ -358,8 +362,9 @@ public final class ModelRepository implements AutoCloseable {
       VersionConfig cfg = VersionConfig.read(name, version, dir, modelConfFile, modelConf, runtime.engineFormats(),
           real);
       ModelSettings base = runtime.settingsFor(name);
-      CompletableFuture<Void> replaced = runtime.deploy(name, version, cfg.engine, cfg.source(), cfg::adapt,
-          sig -> cfg.settings(base, sig), servedPrint != null);
+      CompletableFuture<Void> replaced = runtime.deploy(Deployment.of(name, version, cfg.source())
+          .engine(cfg.engine).signature(cfg::adapt).settings(sig -> cfg.settings(base, sig))
+          .replacing(servedPrint != null).makeDefault(false).build());
       retiring.add(replaced);
       state.served.put(v, print);
       state.failed.remove(v);
@@ -405,7 +410,7 @@ public final class ModelRepository implements AutoCloseable {
   }
 
   private void count(String model, String outcome) {
-    Counter.builder(LOADS_METRIC).description("model version loads from the repository")
+    Counter.builder(REPOSITORY_LOADS).description("model version loads from the repository")
         .tags("model", model, "outcome", outcome).register(registry).increment();
   }
 

@@ -1,11 +1,13 @@
-package dev.deduce.runtime;
+package dev.deduce.runtime.internal.pipeline;
 
 import dev.deduce.api.ModelSignature;
+import dev.deduce.runtime.ModelSettings;
+import dev.deduce.runtime.internal.metrics.RuntimeMetrics;
 import dev.deduce.spi.LoadedModel;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.Collections;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,17 +19,17 @@ import org.slf4j.LoggerFactory;
  * One deployed model version: its instances and worker threads, its resilience and meters, and a count of the
  * requests routed to it so that retiring it lets every one of them finish before the models are closed.
  */
-final class ServingVersion {
+public final class ServingVersion {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServingVersion.class);
 
-  final String model;
-  final String version;
-  final ModelSignature signature;
-  final ModelSettings settings;
+  private final String model;
+  private final String version;
+  private final ModelSignature signature;
+  private final ModelSettings settings;
   final Batcher batcher;
   final Resilience resilience;
-  final RuntimeMetrics.VersionMeters meters;
+  private final RuntimeMetrics.VersionMeters meters;
   /** Worker i runs on instances.get(i); a thread-safe model appears once per worker. */
   private final List<LoadedModel> instances;
   /** Slot i is instance i and who runs on it now; at most one run per slot, so N slots allow N concurrent runs. */
@@ -39,8 +41,9 @@ final class ServingVersion {
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile boolean retired;
 
-  ServingVersion(String model, String version, List<LoadedModel> instances, ModelSettings settings, ModelQueue queue,
-      RuntimeMetrics metrics, BooleanSupplier closing) {
+  /** A version serving {@code instances} (one per concurrent run) from the model's shared {@code queue}. */
+  public ServingVersion(String model, String version, List<LoadedModel> instances, ModelSettings settings,
+      ModelQueue queue, RuntimeMetrics metrics, BooleanSupplier closing) {
     this.model = model;
     this.version = version;
     this.instances = List.copyOf(instances);
@@ -59,8 +62,28 @@ final class ServingVersion {
     retried[0] = meters.retries::increment;
   }
 
+  public String model() {
+    return model;
+  }
+
+  public String version() {
+    return version;
+  }
+
+  public ModelSignature signature() {
+    return signature;
+  }
+
+  public ModelSettings settings() {
+    return settings;
+  }
+
+  RuntimeMetrics.VersionMeters meters() {
+    return meters;
+  }
+
   /** Starts one worker per instance; each takes batches from the model queue and runs them with {@code runner}. */
-  void start(BatchRunner runner) {
+  public void start(BatchRunner runner) {
     liveWorkers.set(instances.size());
     for (int i = 0; i < slots.length; i++) {
       Slot slot = slots[i];
@@ -71,7 +94,7 @@ final class ServingVersion {
   }
 
   /** Routes one more request here; false when the version is retired (the caller picks another). */
-  boolean acquire() {
+  public boolean acquire() {
     inflight.incrementAndGet();
     if (retired) {
       release();
@@ -80,22 +103,21 @@ final class ServingVersion {
     return true;
   }
 
-  /** A routed request finished (in any way). */
-  void release() {
+  /**
+   * A routed request finished. {@link Request} calls this once it started; admission calls it for a request it
+   * refuses before starting one (bad input, a repeated idempotency key).
+   */
+  public void release() {
     if (inflight.decrementAndGet() == 0 && retired) {
       queue.wake();
     }
   }
 
   /** Stops routing new requests here; the models close once every routed request has finished. */
-  CompletableFuture<Void> retire() {
+  public CompletableFuture<Void> retire() {
     retired = true;
     queue.wake();
     return closed;
-  }
-
-  boolean retired() {
-    return retired;
   }
 
   boolean drained() {
@@ -107,10 +129,6 @@ final class ServingVersion {
     return retired || closing.getAsBoolean();
   }
 
-  CompletableFuture<Void> closedFuture() {
-    return closed;
-  }
-
   Slot[] slots() {
     return slots;
   }
@@ -119,7 +137,7 @@ final class ServingVersion {
    * Whether a request that finds the queue empty and a slot idle may run at once on its caller's thread: true when
    * the batcher would send it alone anyway (batching off, or no queue delay to wait for company).
    */
-  boolean callerMayRun() {
+  public boolean callerMayRun() {
     return batcher.sendsAloneAtOnce();
   }
 
@@ -128,9 +146,9 @@ final class ServingVersion {
       List<Request> batch;
       while ((batch = queue.nextBatch(this, slot)) != null) {
         try {
-          runner.run(this, slot.model, batch);
+          runner.run(this, slot, batch);
         } finally {
-          slot.state = Slot.IDLE;
+          slot.workerDone();
         }
       }
     } catch (RuntimeException | Error e) {
@@ -157,19 +175,49 @@ final class ServingVersion {
   }
 
   /**
-   * One instance and who is running on it. The queue lock guards every change but one: the worker sets its slot back
-   * to IDLE without it, which can only make a caller see the slot busy a moment too long.
+   * One instance and who runs on it: idle, its worker, or a caller running its own request. Every transition is a
+   * method here. The queue lock guards each but one: the worker frees its slot without it, which can only make a
+   * caller see the slot busy a moment too long.
    */
-  static final class Slot {
-    static final int IDLE = 0;
-    static final int WORKER = 1;
-    static final int CALLER = 2;
+  public static final class Slot {
+    private static final int IDLE = 0;
+    private static final int WORKER = 1;
+    private static final int CALLER = 2;
 
     final LoadedModel model;
-    volatile int state = IDLE;
+    private volatile int state = IDLE;
 
     Slot(LoadedModel model) {
       this.model = model;
+    }
+
+    /** Under the queue lock: claims an idle slot for a caller; false when busy. */
+    boolean claimForCaller() {
+      if (state != IDLE) {
+        return false;
+      }
+      state = CALLER;
+      return true;
+    }
+
+    /** Under the queue lock: whether a caller runs here, so the worker must wait before it takes a batch. */
+    boolean heldByCaller() {
+      return state == CALLER;
+    }
+
+    /** Under the queue lock: the worker takes the slot to run a batch. */
+    void claimForWorker() {
+      state = WORKER;
+    }
+
+    /** Under the queue lock: the caller is done. */
+    void callerDone() {
+      state = IDLE;
+    }
+
+    /** The worker finished its batch. */
+    void workerDone() {
+      state = IDLE;
     }
   }
 }

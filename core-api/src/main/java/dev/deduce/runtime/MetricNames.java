@@ -1,0 +1,40 @@
+package dev.deduce.runtime;
+
+/**
+ * The name of every Micrometer meter Deduce reports, in one place. Prometheus shows them with dots as underscores
+ * and a unit suffix ({@code deduce.request} becomes {@code deduce_request_seconds}).
+ */
+public final class MetricNames {
+
+  /** Finished requests, tagged model, version and outcome ({@code done} or the error kind in lower case). */
+  public static final String REQUESTS = "deduce.requests";
+  /** Timer: submission to completion. */
+  public static final String REQUEST = "deduce.request";
+  /** Timer: submission until the request's batch starts running. */
+  public static final String QUEUE = "deduce.queue";
+  /** Timer: engine time per batch, retries included. */
+  public static final String COMPUTE = "deduce.compute";
+  /** Distribution: rows per engine run. */
+  public static final String BATCH_SIZE = "deduce.batch.size";
+  /** Gauge: requests waiting in a model's queue. */
+  public static final String QUEUE_DEPTH = "deduce.queue.depth";
+  /** Engine runs retried after a transient failure. */
+  public static final String RETRIES = "deduce.retries";
+  /** Gauge: 0 closed, 1 open, 2 half-open, 3 disabled or forced. */
+  public static final String CIRCUIT_STATE = "deduce.circuit.state";
+  /** Timer: one group-commit store call, tagged op (append or complete). */
+  public static final String STORE_WRITE = "deduce.store.write";
+  /** Store calls that failed, tagged op. */
+  public static final String STORE_FAILURES = "deduce.store.failures";
+  /** Results given up on after every store retry failed. */
+  public static final String STORE_UNSAVED = "deduce.store.unsaved";
+  /** Model versions the repository loaded, tagged model, version and outcome. */
+  public static final String REPOSITORY_LOADS = "deduce.repository.loads";
+  /** Gauge: 1 when every model in the repository has a serving version, else 0. */
+  public static final String REPOSITORY_READY = "deduce.repository.ready";
+  /** Plugins that could not be used, tagged reason. */
+  public static final String PLUGINS_FAILED = "deduce.plugins.failed";
+
+  private MetricNames() {
+  }
+}

@@ -1,0 +1,195 @@
+package dev.deduce.runtime.internal.admission;
+
+import dev.deduce.api.DeduceException;
+import dev.deduce.api.InferenceResult;
+import dev.deduce.api.InvalidInputException;
+import dev.deduce.api.NamedTensors;
+import dev.deduce.api.OverloadedException;
+import dev.deduce.api.RequestOptions;
+import dev.deduce.api.StoreException;
+import dev.deduce.runtime.Durability;
+import dev.deduce.runtime.internal.durability.GroupCommitWriter;
+import dev.deduce.runtime.internal.durability.StoredResults;
+import dev.deduce.runtime.internal.metrics.RuntimeMetrics;
+import dev.deduce.runtime.internal.pipeline.BatchRunner;
+import dev.deduce.runtime.internal.pipeline.ModelQueue;
+import dev.deduce.runtime.internal.pipeline.Outcomes;
+import dev.deduce.runtime.internal.pipeline.Request;
+import dev.deduce.runtime.internal.pipeline.ServingVersion;
+import dev.deduce.runtime.internal.serving.ModelRegistry;
+import dev.deduce.spi.RequestRecord;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Takes a request in: routes it, validates it (the only validation on the runtime path), answers a repeated
+ * idempotency key, reserves queue room, stores it first in DURABLE mode, then queues it under its deadline.
+ */
+public final class Admission implements AutoCloseable {
+
+  private final ModelRegistry models;
+  private final Durability durability;
+  private final GroupCommitWriter writer;
+  private final StoredResults stored;
+  private final IdempotencyIndex idempotency;
+  private final Outcomes outcomes;
+  private final BatchRunner runner;
+  private final RuntimeMetrics metrics;
+  private final Tracer tracer;
+  private final BooleanSupplier closing;
+  private final Deadlines deadlines;
+
+  /** Admission over {@code models}; {@code writer} and {@code stored} are null under durability NONE. */
+  public Admission(ModelRegistry models, Durability durability, GroupCommitWriter writer, StoredResults stored,
+      int idempotencyMaxKeys, Outcomes outcomes, BatchRunner runner, RuntimeMetrics metrics, Tracer tracer,
+      BooleanSupplier closing) {
+    this.models = models;
+    this.durability = durability;
+    this.writer = writer;
+    this.stored = stored;
+    this.idempotency = new IdempotencyIndex(idempotencyMaxKeys);
+    this.outcomes = outcomes;
+    this.runner = runner;
+    this.metrics = metrics;
+    this.tracer = tracer;
+    this.closing = closing;
+    this.deadlines = new Deadlines(outcomes);
+  }
+
+  /** Validates, records and queues a request; with {@code callerMayRun}, may run it now on this thread instead. */
+  public CompletableFuture<InferenceResult> accept(String model, String version, NamedTensors inputs,
+      RequestOptions options, boolean callerMayRun) {
+    Objects.requireNonNull(model, "model must not be null");
+    RequestOptions opts = options == null ? RequestOptions.defaults() : options;
+    if (closing.getAsBoolean()) {
+      return rejected(model, version, new OverloadedException("the runtime is closing; expected requests before"
+          + " close()"));
+    }
+    ServingVersion v;
+    try {
+      v = models.acquire(model, version);
+    } catch (DeduceException e) {
+      return rejected(model, version, e);
+    }
+    try {
+      v.signature().validate(inputs, v.settings().maxElements());
+    } catch (InvalidInputException e) {
+      v.release();
+      return rejected(model, v.version(), e);
+    }
+    String key = opts.idempotencyKey().orElse(null);
+    String id = key != null ? IdempotencyIndex.requestId(model, key) : RequestIds.next();
+    CompletableFuture<InferenceResult> future = new CompletableFuture<>();
+    if (key != null) {
+      CompletableFuture<InferenceResult> first = idempotency.putIfAbsent(model, key, future);
+      if (first != null) {
+        v.release();
+        return first.copy();
+      }
+      Optional<CompletableFuture<InferenceResult>> earlier = stored == null ? Optional.empty()
+          : stored.finished(model, id);
+      if (earlier.isPresent()) {
+        v.release();
+        earlier.get().whenComplete((res, e) -> {
+          if (e != null) {
+            future.completeExceptionally(e);
+          } else {
+            future.complete(res);
+          }
+        });
+        return future.copy();
+      }
+    }
+    Instant now = Instant.now();
+    long nowNanos = System.nanoTime();
+    Duration timeout = opts.timeout().orElse(v.settings().deadline());
+    RequestRecord record = new RequestRecord(id, model, version == null ? "" : version, inputs, now,
+        now.plus(timeout), key);
+    Request r = Request.start(tracer, record, v, nowNanos, nowNanos + timeout.toNanos(), future, false);
+    ModelQueue queue = models.queue(model);
+    if (callerMayRun && durability != Durability.DURABLE && v.callerMayRun()) {
+      ServingVersion.Slot slot = queue.claimIdle(v);
+      if (slot != null) {
+        try {
+          runner.run(v, slot, List.of(r));
+        } finally {
+          queue.release(slot);
+        }
+        return future; // completed by the run; only infer() sees it
+      }
+    }
+    try {
+      queue.reserve(v.settings().queueMaxWait());
+    } catch (OverloadedException e) {
+      return refused(r, key, e);
+    }
+    if (durability == Durability.DURABLE) {
+      DeduceException failure = persist(r);
+      if (failure != null) {
+        queue.unreserve();
+        return refused(r, key, failure);
+      }
+    }
+    queue.addReserved(r);
+    deadlines.watch(r, queue, timeout.toNanos());
+    return future.copy();
+  }
+
+  /** Queues a request recovered from the store, whatever the room: it was acknowledged before the restart. */
+  void requeue(Request r, long remainingNanos) {
+    ModelQueue queue = models.queue(r.record().model());
+    queue.addRecovered(r);
+    deadlines.watch(r, queue, Math.max(0, remainingNanos));
+  }
+
+  /** Registers a recovered request's idempotency key, so a repeat waits for it instead of running again. */
+  void remember(RequestRecord record, CompletableFuture<InferenceResult> future) {
+    if (record.idempotencyKey() != null) {
+      idempotency.putIfAbsent(record.model(), record.idempotencyKey(), future);
+    }
+  }
+
+  private DeduceException persist(Request r) {
+    Span persist = tracer.spanBuilder("deduce.persist").setParent(Context.root().with(r.span())).startSpan();
+    try {
+      writer.append(r.record()).get();
+      return null;
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      return c instanceof DeduceException de ? de
+          : new StoreException("storing request " + r.record().requestId() + " failed: " + c, c);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new StoreException("interrupted while storing request " + r.record().requestId(), e);
+    } finally {
+      persist.end();
+    }
+  }
+
+  private CompletableFuture<InferenceResult> refused(Request r, String key, DeduceException e) {
+    if (key != null) {
+      idempotency.remove(r.record().model(), key, r.future());
+    }
+    r.refuse(e);
+    return rejected(r.record().model(), r.version().version(), e);
+  }
+
+  private CompletableFuture<InferenceResult> rejected(String model, String version, DeduceException e) {
+    metrics.outcome(model, version == null ? "default" : version, e.kind().name());
+    return CompletableFuture.failedFuture(e);
+  }
+
+  @Override
+  public void close() {
+    deadlines.close();
+  }
+}

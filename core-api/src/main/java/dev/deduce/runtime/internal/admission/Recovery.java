@@ -1,0 +1,105 @@
+package dev.deduce.runtime.internal.admission;
+
+import dev.deduce.api.DeduceException;
+import dev.deduce.api.InferenceResult;
+import dev.deduce.api.InvalidInputException;
+import dev.deduce.runtime.internal.pipeline.Outcomes;
+import dev.deduce.runtime.internal.pipeline.Request;
+import dev.deduce.runtime.internal.pipeline.ServingVersion;
+import dev.deduce.runtime.internal.serving.ModelRegistry;
+import dev.deduce.spi.RequestRecord;
+import dev.deduce.spi.Store;
+import io.opentelemetry.api.trace.Tracer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Re-runs the requests an earlier DURABLE run acknowledged but never finished: read once from the store at start,
+ * each re-queued when a version that may serve it is deployed, keeping its id, deadline and age.
+ */
+public final class Recovery {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+  private final Map<String, List<RequestRecord>> backlog = new ConcurrentHashMap<>();
+  private final ModelRegistry models;
+  private final Admission admission;
+  private final Outcomes outcomes;
+  private final Tracer tracer;
+
+  private Recovery(ModelRegistry models, Admission admission, Outcomes outcomes, Tracer tracer) {
+    this.models = models;
+    this.admission = admission;
+    this.outcomes = outcomes;
+    this.tracer = tracer;
+  }
+
+  /** Reads the PENDING requests of {@code store} (null = none to recover). */
+  public static Recovery read(Store store, ModelRegistry models, Admission admission, Outcomes outcomes,
+      Tracer tracer) {
+    Recovery r = new Recovery(models, admission, outcomes, tracer);
+    if (store != null) {
+      for (RequestRecord p : store.pending()) {
+        r.backlog.computeIfAbsent(p.model(), m -> new ArrayList<>()).add(p);
+      }
+      if (!r.backlog.isEmpty()) {
+        LOG.info("recovering PENDING requests for models {}; each re-runs once its model is deployed",
+            r.backlog.keySet());
+      }
+    }
+    return r;
+  }
+
+  /** Re-queues the PENDING requests that {@code deployed} can serve. */
+  public void deployed(ServingVersion deployed) {
+    List<RequestRecord> waiting = backlog.get(deployed.model());
+    if (waiting == null) {
+      return;
+    }
+    List<RequestRecord> mine = new ArrayList<>();
+    synchronized (waiting) {
+      for (Iterator<RequestRecord> it = waiting.iterator(); it.hasNext(); ) {
+        RequestRecord r = it.next();
+        if (r.version().isEmpty() || r.version().equals(deployed.version())) {
+          mine.add(r);
+          it.remove();
+        }
+      }
+    }
+    mine.forEach(this::requeue);
+  }
+
+  private void requeue(RequestRecord record) {
+    ServingVersion v;
+    try {
+      v = models.acquire(record.model(), record.version().isEmpty() ? null : record.version());
+    } catch (DeduceException ex) {
+      LOG.warn("recovered request {} cannot be routed now ({}); it stays PENDING for the next start",
+          record.requestId(), ex.getMessage());
+      return;
+    }
+    CompletableFuture<InferenceResult> future = new CompletableFuture<>();
+    admission.remember(record, future);
+    long nowNanos = System.nanoTime();
+    Instant now = Instant.now();
+    long remaining = Duration.between(now, record.deadline()).toNanos();
+    long age = Math.max(0, Duration.between(record.submittedAt(), now).toNanos());
+    Request r = Request.start(tracer, record, v, nowNanos - age, nowNanos + remaining, future, true);
+    try {
+      v.signature().validate(record.inputs(), v.settings().maxElements());
+    } catch (InvalidInputException ex) {
+      r.expire();
+      outcomes.fail(r, ex, 0);
+      return;
+    }
+    admission.requeue(r, remaining);
+  }
+}

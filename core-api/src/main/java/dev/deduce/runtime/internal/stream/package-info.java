@@ -1,0 +1,2 @@
+/** Ordered, demand-driven streaming of inputs through the runtime. Internal. */
+package dev.deduce.runtime.internal.stream;
