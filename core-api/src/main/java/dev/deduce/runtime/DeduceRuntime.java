@@ -10,6 +10,7 @@ import dev.deduce.api.ModelSignature;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.RequestOptions;
 import dev.deduce.runtime.internal.admission.Admission;
+import dev.deduce.runtime.internal.admission.IdempotencyIndex;
 import dev.deduce.runtime.internal.admission.Recovery;
 import dev.deduce.runtime.internal.durability.GroupCommitWriter;
 import dev.deduce.runtime.internal.durability.StoredResults;
@@ -128,6 +129,14 @@ public final class DeduceRuntime implements InferenceService {
   /** Loads {@code source} with the engine for its format and serves it; see {@link #deploy(Deployment)}. */
   public void deploy(String model, String version, ModelSource source, ModelSettings settings) {
     deploy(Deployment.of(model, version, source).settings(settings).build());
+  }
+
+  /**
+   * The request id every submission of {@code idempotencyKey} to {@code model} gets, in this and every later run:
+   * a host can look its result up in the store by it.
+   */
+  public static String requestIdFor(String model, String idempotencyKey) {
+    return IdempotencyIndex.requestId(model, idempotencyKey);
   }
 
   /** Engine id to the formats it loads. */

@@ -169,19 +169,4 @@ class CallerRunsTest {
       assertThat(registry.get("deduce.retries").tag("model", MODEL).counter().count()).isEqualTo(1.0);
     }
   }
-
-  @Test
-  void anInstanceCannotBeClaimedWhileARequestIsQueuedOrByTwoCallers() {
-    ModelQueue queue = new ModelQueue(MODEL, 8);
-    ServingVersion v = new ServingVersion(MODEL, "1", List.of(Fixtures.doublerModel()), unbatched().build(), queue,
-        new RuntimeMetrics(new SimpleMeterRegistry()), () -> false);
-    queue.reserve(Duration.ZERO);
-    assertThat(queue.claimIdle(v)).isNull();
-    queue.unreserve();
-    ServingVersion.Slot slot = queue.claimIdle(v);
-    assertThat(slot).isNotNull();
-    assertThat(queue.claimIdle(v)).isNull();
-    queue.release(slot);
-    assertThat(queue.claimIdle(v)).isSameAs(slot);
-  }
 }

@@ -35,12 +35,12 @@ class DurabilityTest {
     try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
       rt.deploy(MODEL, "1", model, Fixtures.settings().build());
       CompletableFuture<InferenceResult> f = rt.submit(MODEL, null, rows(1, 3, 4), key("p"));
-      String id = IdempotencyIndex.requestId(MODEL, "p");
+      String id = DeduceRuntime.requestIdFor(MODEL, "p");
       assertThat(store.get(id)).get().extracting(s -> s.status()).isEqualTo(RequestStatus.PENDING);
       model.release();
       assertThat(f.get(10, TimeUnit.SECONDS).requestId()).isEqualTo(id);
     }
-    assertThat(store.get(IdempotencyIndex.requestId(MODEL, "p")).orElseThrow().status())
+    assertThat(store.get(DeduceRuntime.requestIdFor(MODEL, "p")).orElseThrow().status())
         .isEqualTo(RequestStatus.DONE);
   }
 
@@ -89,8 +89,8 @@ class DurabilityTest {
         pool.shutdownNow();
       }
     }
-    assertThat(store.get(IdempotencyIndex.requestId(MODEL, "refuse-31"))).isEmpty();
-    assertThat(store.get(IdempotencyIndex.requestId(MODEL, "ok-30")).orElseThrow().status())
+    assertThat(store.get(DeduceRuntime.requestIdFor(MODEL, "refuse-31"))).isEmpty();
+    assertThat(store.get(DeduceRuntime.requestIdFor(MODEL, "ok-30")).orElseThrow().status())
         .isEqualTo(RequestStatus.DONE);
   }
 
@@ -133,7 +133,7 @@ class DurabilityTest {
       rt.deploy(MODEL, "2", fresh, Fixtures.settings().build());
       Fixtures.eventually(() -> disk.pending().isEmpty(), "recovered requests completed");
       for (int i = 0; i < 5; i++) {
-        var stored = disk.get(IdempotencyIndex.requestId(MODEL, "k" + i)).orElseThrow();
+        var stored = disk.get(DeduceRuntime.requestIdFor(MODEL, "k" + i)).orElseThrow();
         assertThat(stored.status()).isEqualTo(RequestStatus.DONE);
         assertThat(stored.version()).isEqualTo("2");
         assertThat(stored.outputs().get("y").toFloatArray()).containsExactly(doubled(1, i * 10, 4));
@@ -141,7 +141,7 @@ class DurabilityTest {
       // a caller retrying with its key gets the recovered result, without another run
       int runs = fresh.calls.get();
       InferenceResult again = rt.submit(MODEL, null, rows(1, 999, 4), key("k3")).get(10, TimeUnit.SECONDS);
-      assertThat(again.requestId()).isEqualTo(IdempotencyIndex.requestId(MODEL, "k3"));
+      assertThat(again.requestId()).isEqualTo(DeduceRuntime.requestIdFor(MODEL, "k3"));
       assertThat(again.output("y").toFloatArray()).containsExactly(doubled(1, 30, 4));
       assertThat(fresh.calls.get()).isEqualTo(runs);
     }

@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /** Shared models, inputs and runtime set-up for the runtime tests. */
-final class Fixtures {
+public final class Fixtures {
 
   static final String MODEL = "doubler";
 
@@ -30,7 +30,7 @@ final class Fixtures {
         .op(ReferenceGraph.Op.ADD, "y", "x", "x").output("y").build();
   }
 
-  static LoadedModel doublerModel() {
+  public static LoadedModel doublerModel() {
     return ReferenceEngine.wrap(doubler());
   }
 
@@ -63,7 +63,7 @@ final class Fixtures {
   }
 
   /** Fast settings for tests: short backoff, short batching delay. */
-  static ModelSettings.Builder settings() {
+  public static ModelSettings.Builder settings() {
     return ModelSettings.builder().retryInitialBackoff(Duration.ofMillis(1)).retryMaxBackoff(Duration.ofMillis(5))
         .maxQueueDelay(Duration.ofMillis(1));
   }

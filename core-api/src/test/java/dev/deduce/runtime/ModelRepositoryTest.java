@@ -1,5 +1,8 @@
 package dev.deduce.runtime;
 
+import dev.deduce.repository.ModelRepository;
+import dev.deduce.repository.RepositoryProblem;
+import dev.deduce.repository.Health;
 import static dev.deduce.runtime.Fixtures.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -115,7 +118,7 @@ class ModelRepositoryTest {
       assertThat(rt.versions("m")).containsExactly("2");
       assertThat(answeredBy(rt, "m")).isEqualTo(2f);
       assertThatThrownBy(() -> answeredBy(rt, "m", "1")).isInstanceOf(ModelNotFoundException.class);
-      assertThat(rt.meterRegistry().counter(ModelRepository.LOADS_METRIC, "model", "m", "outcome", "loaded").count())
+      assertThat(rt.meterRegistry().counter(dev.deduce.runtime.MetricNames.REPOSITORY_LOADS, "model", "m", "outcome", "loaded").count())
           .isEqualTo(2.0);
     }
   }
@@ -177,7 +180,7 @@ class ModelRepositoryTest {
       assertThat(health.ready()).isTrue();
       assertThat(health.reasons()).singleElement().asString().contains(v2.resolve("model.dgraph").toString());
       MeterRegistry registry = rt.meterRegistry();
-      assertThat(registry.counter(ModelRepository.LOADS_METRIC, "model", "m", "outcome", "failed").count())
+      assertThat(registry.counter(dev.deduce.runtime.MetricNames.REPOSITORY_LOADS, "model", "m", "outcome", "failed").count())
           .isEqualTo(1.0);
 
       Repo.graph(v2.resolve("model.dgraph"), Repo.plus(2));
@@ -242,10 +245,10 @@ class ModelRepositoryTest {
       Files.write(v2.resolve("model.dgraph"), new byte[] {1});
       Repo.write(v2.resolve("model.conf"), Repo.CONF);
       MeterRegistry registry = rt.meterRegistry();
-      Fixtures.eventually(() -> registry.find(ModelRepository.LOADS_METRIC).tag("outcome", "failed").counter() != null,
+      Fixtures.eventually(() -> registry.find(dev.deduce.runtime.MetricNames.REPOSITORY_LOADS).tag("outcome", "failed").counter() != null,
           "the failure polled in");
       Thread.sleep(200);
-      assertThat(registry.counter(ModelRepository.LOADS_METRIC, "model", "m", "outcome", "failed").count())
+      assertThat(registry.counter(dev.deduce.runtime.MetricNames.REPOSITORY_LOADS, "model", "m", "outcome", "failed").count())
           .isEqualTo(1.0);
       assertThat(models.problems()).hasSize(1);
     }
@@ -524,7 +527,7 @@ class ModelRepositoryTest {
       Repo.write(bad.resolve("model.conf"), Repo.CONF);
       models.reload().join();
       assertThat(models.health()).isEqualTo(new Health(true, true, java.util.List.of()));
-      assertThat(rt.meterRegistry().get(ModelRepository.READY_METRIC).gauge().value()).isEqualTo(1.0);
+      assertThat(rt.meterRegistry().get(dev.deduce.runtime.MetricNames.REPOSITORY_READY).gauge().value()).isEqualTo(1.0);
     }
   }
 

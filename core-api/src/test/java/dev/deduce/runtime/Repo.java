@@ -1,5 +1,6 @@
 package dev.deduce.runtime;
 
+import dev.deduce.repository.ModelRepository;
 import dev.deduce.api.DataType;
 import dev.deduce.reference.ReferenceEngine;
 import dev.deduce.reference.ReferenceGraph;

@@ -1,5 +1,6 @@
 package dev.deduce.runtime;
 
+import dev.deduce.repository.ModelRepository;
 import static dev.deduce.runtime.Fixtures.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 

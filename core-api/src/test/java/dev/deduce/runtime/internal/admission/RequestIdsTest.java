@@ -1,4 +1,4 @@
-package dev.deduce.runtime;
+package dev.deduce.runtime.internal.admission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
