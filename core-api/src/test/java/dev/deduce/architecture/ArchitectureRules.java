@@ -33,6 +33,23 @@ public final class ArchitectureRules {
       .resideInAnyPackage("dev.deduce.plugin..", "dev.deduce.inject..")
       .as("dev.deduce.runtime never depends on dev.deduce.plugin or dev.deduce.inject");
 
+  /** The runtime never reaches up into the hosts built on it: the model repository and DeduceHost. */
+  public static final ArchRule RUNTIME_IGNORES_ITS_HOSTS = noClasses().that()
+      .resideInAPackage("dev.deduce.runtime..").should().dependOnClassesThat()
+      .resideInAnyPackage("dev.deduce.repository..", "dev.deduce.host..")
+      .as("dev.deduce.runtime never depends on dev.deduce.repository or dev.deduce.host");
+
+  /** Only the runtime's own packages use its internals; everyone else goes through its public types. */
+  public static final ArchRule RUNTIME_INTERNALS_ARE_PRIVATE = noClasses().that()
+      .resideOutsideOfPackage("dev.deduce.runtime..").should().dependOnClassesThat()
+      .resideInAPackage("dev.deduce.runtime.internal..")
+      .as("only dev.deduce.runtime uses dev.deduce.runtime.internal");
+
+  /** The runtime's internal packages form layers (admission, serving, pipeline, durability), never a cycle. */
+  public static final ArchRule RUNTIME_INTERNALS_HAVE_NO_CYCLES = slices()
+      .matching("dev.deduce.runtime.internal.(*)..").should().beFreeOfCycles()
+      .as("the packages of dev.deduce.runtime.internal have no dependency cycle");
+
   /** The plugin host never reaches up into the injection layer. */
   public static final ArchRule PLUGIN_IGNORES_INJECT = noClasses().that()
       .resideInAPackage("dev.deduce.plugin..").should().dependOnClassesThat()

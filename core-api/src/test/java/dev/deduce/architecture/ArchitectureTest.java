@@ -19,12 +19,16 @@ class ArchitectureTest {
   @ArchTest static final ArchRule reference = ArchitectureRules.REFERENCE_USES_API_AND_SPI_ONLY;
   @ArchTest static final ArchRule runtime = ArchitectureRules.RUNTIME_IGNORES_PLUGIN_AND_INJECT;
   @ArchTest static final ArchRule plugin = ArchitectureRules.PLUGIN_IGNORES_INJECT;
+  @ArchTest static final ArchRule runtimeHosts = ArchitectureRules.RUNTIME_IGNORES_ITS_HOSTS;
+  @ArchTest static final ArchRule internals = ArchitectureRules.RUNTIME_INTERNALS_ARE_PRIVATE;
+  @ArchTest static final ArchRule layers = ArchitectureRules.RUNTIME_INTERNALS_HAVE_NO_CYCLES;
   @ArchTest static final ArchRule plugins = ArchitectureRules.PLUGINS_ARE_INDEPENDENT;
 
   private static JavaClasses violations() {
     return new ClassFileImporter().importPackages("dev.deduce.api.archviolation", "dev.deduce.spi.archviolation",
         "dev.deduce.runtime.archviolation", "dev.deduce.plugin.archviolation", "dev.deduce.engine.x.archviolation",
-        "dev.deduce.store.y.archviolation");
+        "dev.deduce.store.y.archviolation", "dev.deduce.repository.archviolation",
+        "dev.deduce.runtime.internal.one.archviolation", "dev.deduce.runtime.internal.two.archviolation");
   }
 
   @Test
@@ -49,5 +53,23 @@ class ArchitectureTest {
   void pluginIndependenceRuleFailsOnAnEngineUsingAStore() {
     assertThatThrownBy(() -> ArchitectureRules.PLUGINS_ARE_INDEPENDENT.check(violations()))
         .hasMessageContaining("EngineUsingStore");
+  }
+
+  @Test
+  void runtimeHostsRuleFailsOnARuntimeClassUsingTheRepository() {
+    assertThatThrownBy(() -> ArchitectureRules.RUNTIME_IGNORES_ITS_HOSTS.check(violations()))
+        .hasMessageContaining("RuntimeClassUsingRepository");
+  }
+
+  @Test
+  void internalsRuleFailsOnARepositoryClassUsingTheRuntimeInternals() {
+    assertThatThrownBy(() -> ArchitectureRules.RUNTIME_INTERNALS_ARE_PRIVATE.check(violations()))
+        .hasMessageContaining("RepositoryUsingRuntimeInternals");
+  }
+
+  @Test
+  void layersRuleFailsOnTwoInternalPackagesUsingEachOther() {
+    assertThatThrownBy(() -> ArchitectureRules.RUNTIME_INTERNALS_HAVE_NO_CYCLES.check(violations()))
+        .hasMessageContaining("CycleOne");
   }
 }
