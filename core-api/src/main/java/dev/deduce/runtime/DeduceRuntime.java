@@ -193,6 +193,11 @@ public final class DeduceRuntime implements InferenceService {
     return metrics.registry();
   }
 
+  /** How many requests an earlier DURABLE run left PENDING in the store; each re-runs once its model is deployed. */
+  public int recovering() {
+    return recovery.read();
+  }
+
   /** Whether {@link #close()} has begun. */
   public boolean isClosed() {
     return closing.get();

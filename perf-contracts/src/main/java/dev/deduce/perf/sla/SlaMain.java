@@ -2,8 +2,7 @@ package dev.deduce.perf.sla;
 
 import dev.deduce.api.DeduceException;
 import dev.deduce.perf.sla.SlaResult.Check;
-import dev.deduce.plugin.Contributed;
-import dev.deduce.plugin.PluginHost;
+import dev.deduce.host.DeduceHost;
 import dev.deduce.plugin.PluginHostException;
 import dev.deduce.plugin.PluginProblem;
 import dev.deduce.runtime.DeduceRuntime;
@@ -11,7 +10,6 @@ import dev.deduce.runtime.Durability;
 import dev.deduce.repository.ModelRepository;
 import dev.deduce.repository.RepositoryProblem;
 import dev.deduce.runtime.RuntimeSettings;
-import dev.deduce.spi.InferenceEngine;
 import dev.deduce.spi.ModelSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -43,7 +41,7 @@ public final class SlaMain {
       "usage: SlaMain --models DIR --sla FILE|DIR [--plugins DIR] [--config FILE] [--out DIR]",
       "",
       "  --models DIR    a model repository: DIR/<name>/<version>/ with a model.conf naming engine and file",
-      "                  (DIR/<name>/model.conf may hold what every version shares), as dev.deduce.runtime",
+      "                  (DIR/<name>/model.conf may hold what every version shares), as dev.deduce.repository",
       "                  .ModelRepository serves it; or, with no model.conf anywhere, the simple layout",
       "                  DIR/<name>/<version>/<file> whose extension picks the format (.onnx -> onnx, .dgraph ->",
       "                  the reference engine, otherwise the extension is the format id)",
@@ -88,23 +86,29 @@ public final class SlaMain {
       err.println("error: " + e.getMessage());
       return USAGE;
     }
-    PluginHost.Builder hb = PluginHost.builder().meterRegistry(new SimpleMeterRegistry());
+    RuntimeSettings settings;
+    try {
+      settings = o.config == null ? RuntimeSettings.load() : RuntimeSettings.load(o.config);
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return USAGE;
+    }
+    DeduceHost.Builder hb = DeduceHost.builder().settings(settings).durability(Durability.NONE)
+        .meterRegistry(new SimpleMeterRegistry());
     if (o.plugins != null) {
       hb.pluginsDir(o.plugins);
     }
-    try (PluginHost host = hb.start()) {
-      for (PluginProblem p : host.problems()) {
+    try (DeduceHost host = hb.start()) {
+      for (PluginProblem p : host.plugins().problems()) {
         err.println("warning: plugin " + p.source() + " disabled: " + p.message());
       }
-      List<InferenceEngine> engines = host.engines().stream().map(Contributed::extension).toList();
+      DeduceRuntime runtime = host.runtime();
       Set<String> formats = new HashSet<>();
-      engines.forEach(e -> formats.addAll(e.formats()));
-      out.println("engines: " + host.engines().stream().map(c -> c.id() + " (" + c.source() + ")").toList());
-      RuntimeSettings settings = o.config == null ? RuntimeSettings.load() : RuntimeSettings.load(o.config);
+      runtime.engineFormats().values().forEach(formats::addAll);
+      out.println("engines: " + host.plugins().engines().stream().map(c -> c.id() + " (" + c.source() + ")")
+          .toList());
       List<SlaResult> results = new ArrayList<>();
-      try (DeduceRuntime runtime = DeduceRuntime.builder().engines(engines).settings(settings)
-          .durability(Durability.NONE).meterRegistry(new SimpleMeterRegistry()).build();
-          ModelRepository repo = repository ? serve(runtime, o.models, specs, out, err) : null) {
+      try (ModelRepository repo = repository ? serve(runtime, o.models, specs, out, err) : null) {
         if (repo == null) {
           deploy(runtime, folder, specs, formats, out);
         }

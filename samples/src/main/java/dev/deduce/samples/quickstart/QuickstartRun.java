@@ -3,10 +3,13 @@ package dev.deduce.samples.quickstart;
 import dev.deduce.api.DeduceException;
 import dev.deduce.api.ErrorKind;
 import dev.deduce.plugin.Contributed;
+import dev.deduce.host.DeduceHost;
 import dev.deduce.plugin.PluginHost;
+import dev.deduce.plugin.PluginHostException;
 import dev.deduce.plugin.PluginInfo;
 import dev.deduce.runtime.DeduceRuntime;
 import dev.deduce.runtime.Durability;
+import dev.deduce.runtime.MetricNames;
 import dev.deduce.repository.ModelRepository;
 import dev.deduce.repository.RepositoryProblem;
 import dev.deduce.runtime.RuntimeSettings;
@@ -72,66 +75,84 @@ final class QuickstartRun {
           + "the engine-onnx and store plugin zips in it (the README's quickstart command puts them in "
           + "samples/target/quickstart/plugins), or --plugins naming the folder that holds them", null);
     }
-    try (PluginHost host = startPlugins()) {
-      describePlugins(host);
-      host.engine("onnx").orElseThrow(() -> missing(host, "engine 'onnx'", "engine-onnx"));
-      StoreProvider provider = host.store(options.store())
-          .orElseThrow(() -> missing(host, "store '" + options.store() + "'", "store-" + options.store()));
-      long openStart = System.nanoTime();
-      Store store = openStore(provider);
+    DeduceHost host = startHost();
+    try (host) {
+      describePlugins(host.plugins());
+      host.plugins().engine("onnx").orElseThrow(() -> missing(host.plugins(), "engine 'onnx'", "engine-onnx"));
+      DeduceRuntime runtime = host.runtime();
+      Store store = host.store().orElseThrow();
       NativeQueries queries = NativeQueries.of(store);
-      long storedBefore;
-      long recovered;
-      DeduceRuntime runtime;
-      try {
-        storedBefore = queries.stored(store);
-        recovered = queries.pending(store);
-        runtime = DeduceRuntime.builder()
-            .settings(RuntimeSettings.load(Map.of("deduce.durability", "DURABLE")))
-            .durability(Durability.DURABLE)
-            .store(store)
-            .engines(host.engines().stream().map(Contributed::extension).toList())
-            .meterRegistry(registry)
-            .build();
-      } catch (RuntimeException e) {
-        store.close();
-        throw new CannotRun("starting the runtime on store '" + options.store() + "' failed: " + e.getMessage(), e);
-      }
+      long recovered = runtime.recovering();
+      long storedBefore = queries.stored(store);
       out.printf(Locale.ROOT, "store    %s at %s, opened in %.1f s: %,d requests stored by earlier runs, %,d PENDING"
-          + " to recover%n", options.store(), location(), (System.nanoTime() - openStart) / 1e9, storedBefore,
-          recovered);
-      try (runtime; ModelRepository repository = ModelRepository.builder(runtime, options.models()).start()) {
-        if (runtime.defaultVersion(QuickstartModel.NAME).isEmpty()) {
-          throw new CannotRun("model '" + QuickstartModel.NAME + "' written to " + modelFile + " is not served: "
-              + repository.problems().stream().map(RepositoryProblem::message).toList(), null);
-        }
-        out.printf(Locale.ROOT, "serving  %s version %s, models in %s%n", QuickstartModel.NAME,
-            runtime.defaultVersion(QuickstartModel.NAME).get(), options.models());
-        out.println();
-        out.printf(Locale.ROOT, "Sending %,d requests...%n", options.requests());
-        Load.Outcome outcome;
-        try (Progress progress = new Progress(out, terminal, options.requests())) {
-          outcome = new Load(runtime, options.requests(), options.concurrency(), progress).run();
-        }
-        boolean stored = awaitStored(store, queries);
-        out.println();
-        summarise(outcome);
-        out.println();
-        float[] probe = outcome.probe() == null ? null
-            : outcome.probe().output(QuickstartModel.EMBEDDING).toFloatArray();
-        queries.report(store, out, outcome.probe() == null ? null : outcome.probe().requestId(), probe);
-        long storedAfter = queries.stored(store);
-        long pendingAfter = queries.pending(store);
-        out.println();
-        out.printf(Locale.ROOT, "Store: %,d PENDING requests recovered from earlier runs, %,d requests stored in total"
-            + " (%,d before this run, +%,d), %,d PENDING%n", recovered, storedAfter, storedBefore,
-            storedAfter - storedBefore, pendingAfter);
-        out.printf(Locale.ROOT, "Done in %.1f s.%n", (System.nanoTime() - startNanos) / 1e9);
-        return stored && outcome.failed() == 0 && outcome.wrong() == 0;
-      } catch (DeduceException | IllegalStateException | IllegalArgumentException e) {
-        throw new CannotRun("the run failed: " + e.getMessage(), e);
+          + " to recover%n", options.store(), location(), stageSeconds(host, "store"), storedBefore, recovered);
+      ModelRepository repository = host.repository().orElseThrow();
+      if (runtime.defaultVersion(QuickstartModel.NAME).isEmpty()) {
+        throw new CannotRun("model '" + QuickstartModel.NAME + "' written to " + modelFile + " is not served: "
+            + repository.problems().stream().map(RepositoryProblem::message).toList(), null);
       }
+      out.printf(Locale.ROOT, "serving  %s version %s, models in %s%n", QuickstartModel.NAME,
+          runtime.defaultVersion(QuickstartModel.NAME).get(), options.models());
+      out.println();
+      out.printf(Locale.ROOT, "Sending %,d requests...%n", options.requests());
+      Load.Outcome outcome;
+      try (Progress progress = new Progress(out, terminal, options.requests())) {
+        outcome = new Load(runtime, options.requests(), options.concurrency(), progress).run();
+      }
+      boolean stored = awaitStored(store, queries);
+      out.println();
+      summarise(outcome);
+      out.println();
+      float[] probe = outcome.probe() == null ? null
+          : outcome.probe().output(QuickstartModel.EMBEDDING).toFloatArray();
+      queries.report(store, out, outcome.probe() == null ? null : outcome.probe().requestId(), probe);
+      long storedAfter = queries.stored(store);
+      long pendingAfter = queries.pending(store);
+      out.println();
+      out.printf(Locale.ROOT, "Store: %,d PENDING requests recovered from earlier runs, %,d requests stored in total"
+          + " (%,d before this run, +%,d), %,d PENDING%n", recovered, storedAfter, storedBefore,
+          storedAfter - storedBefore, pendingAfter);
+      out.printf(Locale.ROOT, "Done in %.1f s.%n", (System.nanoTime() - startNanos) / 1e9);
+      return stored && outcome.failed() == 0 && outcome.wrong() == 0;
+    } catch (DeduceException | IllegalStateException | IllegalArgumentException e) {
+      throw new CannotRun("the run failed: " + e.getMessage(), e);
     }
+  }
+
+  /** Plugins, store, runtime (DURABLE) and the model repository, in that order, through one DeduceHost. */
+  private DeduceHost startHost() throws CannotRun {
+    Map<String, String> storeOptions = options.store().equals(Options.COZO)
+        ? Map.of("embedding.output", QuickstartModel.EMBEDDING,
+            "embedding.dim", String.valueOf(QuickstartModel.EMBEDDING_DIM))
+        : Map.of();
+    try {
+      Files.createDirectories(options.data());
+    } catch (IOException e) {
+      throw new CannotRun("creating the data folder " + options.data().toAbsolutePath() + " failed: " + e
+          + "; expected a writable folder", e);
+    }
+    try {
+      return DeduceHost.builder()
+          .settings(RuntimeSettings.load(Map.of("deduce.durability", "DURABLE")))
+          .durability(Durability.DURABLE)
+          .meterRegistry(registry)
+          .pluginsDir(options.plugins())
+          .store(options.store(), location(), storeOptions)
+          .modelsDir(options.models())
+          .start();
+    } catch (PluginHostException e) {
+      throw new CannotRun("loading the plugins in " + options.plugins().toAbsolutePath() + " failed: "
+          + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new CannotRun("starting Deduce on the " + options.store() + " store at " + location().toAbsolutePath()
+          + " failed: " + e.getMessage() + " (plugins in " + options.plugins().toAbsolutePath() + ": the engine-onnx"
+          + " and store-" + options.store() + " zips are expected there)", e);
+    }
+  }
+
+  private static double stageSeconds(DeduceHost host, String name) {
+    return host.startup().stream().filter(st -> st.name().equals(name)).findFirst()
+        .map(st -> st.took().toNanos() / 1e9).orElse(0.0);
   }
 
   private Path writeModel() throws CannotRun {
@@ -143,15 +164,6 @@ final class QuickstartRun {
     } catch (IOException | RuntimeException e) {
       throw new CannotRun("writing the model into " + options.models().toAbsolutePath() + " failed: " + e
           + "; expected a writable models folder", e);
-    }
-  }
-
-  private PluginHost startPlugins() throws CannotRun {
-    try {
-      return PluginHost.builder().pluginsDir(options.plugins()).meterRegistry(registry).start();
-    } catch (RuntimeException e) {
-      throw new CannotRun("loading the plugins in " + options.plugins().toAbsolutePath() + " failed: "
-          + e.getMessage(), e);
     }
   }
 
@@ -185,20 +197,6 @@ final class QuickstartRun {
   private Path location() {
     return options.store().equals(Options.COZO) ? options.data().resolve("cozo")
         : options.data().resolve("quickstart.sqlite");
-  }
-
-  private Store openStore(StoreProvider provider) throws CannotRun {
-    Map<String, String> storeOptions = options.store().equals(Options.COZO)
-        ? Map.of("embedding.output", QuickstartModel.EMBEDDING,
-            "embedding.dim", String.valueOf(QuickstartModel.EMBEDDING_DIM))
-        : Map.of();
-    try {
-      Files.createDirectories(options.data());
-      return provider.open(new StoreConfig(location(), storeOptions));
-    } catch (IOException | RuntimeException e) {
-      throw new CannotRun("opening the " + options.store() + " store at " + location().toAbsolutePath()
-          + " failed: " + e.getMessage(), e);
-    }
   }
 
   /** Results are written behind the answers by the group-commit writer; the queries should see all of them. */
@@ -240,17 +238,17 @@ final class QuickstartRun {
     double runs = 0;
     double rows = 0;
     double max = 0;
-    for (DistributionSummary s : registry.find("deduce.batch.size").summaries()) {
+    for (DistributionSummary s : registry.find(MetricNames.BATCH_SIZE).summaries()) {
       runs += s.count();
       rows += s.totalAmount();
       max = Math.max(max, s.max());
     }
     out.printf(Locale.ROOT, "  batches     %,.0f engine runs, %.1f requests per run on average, largest %.0f"
-        + " (deduce.batch.size)%n", runs, runs == 0 ? 0 : rows / runs, max);
+        + " (%s)%n", runs, runs == 0 ? 0 : rows / runs, max, MetricNames.BATCH_SIZE);
     out.println("              requests by the size of the batch they ran in: " + batchShares(o.batchSizes()));
-    double retries = registry.find("deduce.retries").counters().stream().mapToDouble(Counter::count).sum();
-    out.printf(Locale.ROOT, "  retries     %.0f engine runs retried (deduce.retries), %,d requests needed more than"
-        + " one run%n", retries, o.retried());
+    double retries = registry.find(MetricNames.RETRIES).counters().stream().mapToDouble(Counter::count).sum();
+    out.printf(Locale.ROOT, "  retries     %.0f engine runs retried (%s), %,d requests needed more than one run%n",
+        retries, MetricNames.RETRIES, o.retried());
     out.printf(Locale.ROOT, "  failures    %,d%n", o.failed());
     out.printf(Locale.ROOT, "  answers     %,d checked against the pure-Java oracle: %s%n", o.succeeded(),
         o.wrong() == 0 ? "all within tolerance" : o.wrong() + " wrong, first: " + o.firstWrong());

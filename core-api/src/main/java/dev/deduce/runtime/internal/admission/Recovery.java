@@ -34,6 +34,7 @@ public final class Recovery {
   private final Admission admission;
   private final Outcomes outcomes;
   private final Tracer tracer;
+  private int read;
 
   private Recovery(ModelRegistry models, Admission admission, Outcomes outcomes, Tracer tracer) {
     this.models = models;
@@ -49,6 +50,7 @@ public final class Recovery {
     if (store != null) {
       for (RequestRecord p : store.pending()) {
         r.backlog.computeIfAbsent(p.model(), m -> new ArrayList<>()).add(p);
+        r.read++;
       }
       if (!r.backlog.isEmpty()) {
         LOG.info("recovering PENDING requests for models {}; each re-runs once its model is deployed",
@@ -56,6 +58,11 @@ public final class Recovery {
       }
     }
     return r;
+  }
+
+  /** How many PENDING requests were read from the store at start. */
+  public int read() {
+    return read;
   }
 
   /** Re-queues the PENDING requests that {@code deployed} can serve. */
