@@ -125,6 +125,7 @@ public final class DeduceHost implements AutoCloseable {
     private Tracer tracer;
     private ExtensionCreator extensionCreator;
     private Path pluginsDir;
+    private PluginHost startedPlugins;
     private Path modelsDir;
     private String storeId;
     private Path storeLocation;
@@ -159,6 +160,12 @@ public final class DeduceHost implements AutoCloseable {
     /** The folder of engine and store plugins (over {@code deduce.plugins.dir}). */
     public Builder pluginsDir(Path dir) {
       this.pluginsDir = Objects.requireNonNull(dir, "plugins folder must not be null");
+      return this;
+    }
+
+    /** A plugin host the app started itself (to inspect its plugins first); the DeduceHost closes it. */
+    public Builder plugins(PluginHost started) {
+      this.startedPlugins = Objects.requireNonNull(started, "plugin host must not be null");
       return this;
     }
 
@@ -204,7 +211,7 @@ public final class DeduceHost implements AutoCloseable {
       MeterRegistry meters = registry != null ? registry : new SimpleMeterRegistry();
       List<Stage> stages = new ArrayList<>();
       long t = System.nanoTime();
-      PluginHost plugins = startPlugins(s, meters);
+      PluginHost plugins = startedPlugins != null ? startedPlugins : startPlugins(s, meters);
       t = stage(stages, "plugins", t);
       Store store = null;
       DeduceRuntime runtime = null;

@@ -5,7 +5,6 @@ import dev.deduce.api.ErrorKind;
 import dev.deduce.plugin.Contributed;
 import dev.deduce.host.DeduceHost;
 import dev.deduce.plugin.PluginHost;
-import dev.deduce.plugin.PluginHostException;
 import dev.deduce.plugin.PluginInfo;
 import dev.deduce.runtime.DeduceRuntime;
 import dev.deduce.runtime.Durability;
@@ -75,10 +74,19 @@ final class QuickstartRun {
           + "the engine-onnx and store plugin zips in it (the README's quickstart command puts them in "
           + "samples/target/quickstart/plugins), or --plugins naming the folder that holds them", null);
     }
-    DeduceHost host = startHost();
+    PluginHost plugins = startPlugins();
+    DeduceHost host;
+    try {
+      describePlugins(plugins);
+      plugins.engine("onnx").orElseThrow(() -> missing(plugins, "engine 'onnx'", "engine-onnx"));
+      plugins.store(options.store())
+          .orElseThrow(() -> missing(plugins, "store '" + options.store() + "'", "store-" + options.store()));
+      host = startHost(plugins);
+    } catch (CannotRun | RuntimeException e) {
+      plugins.close();
+      throw e;
+    }
     try (host) {
-      describePlugins(host.plugins());
-      host.plugins().engine("onnx").orElseThrow(() -> missing(host.plugins(), "engine 'onnx'", "engine-onnx"));
       DeduceRuntime runtime = host.runtime();
       Store store = host.store().orElseThrow();
       NativeQueries queries = NativeQueries.of(store);
@@ -119,8 +127,17 @@ final class QuickstartRun {
     }
   }
 
-  /** Plugins, store, runtime (DURABLE) and the model repository, in that order, through one DeduceHost. */
-  private DeduceHost startHost() throws CannotRun {
+  private PluginHost startPlugins() throws CannotRun {
+    try {
+      return PluginHost.builder().pluginsDir(options.plugins()).meterRegistry(registry).start();
+    } catch (RuntimeException e) {
+      throw new CannotRun("loading the plugins in " + options.plugins().toAbsolutePath() + " failed: "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** Store, runtime (DURABLE) and the model repository over {@code plugins}, in that order, as one DeduceHost. */
+  private DeduceHost startHost(PluginHost plugins) throws CannotRun {
     Map<String, String> storeOptions = options.store().equals(Options.COZO)
         ? Map.of("embedding.output", QuickstartModel.EMBEDDING,
             "embedding.dim", String.valueOf(QuickstartModel.EMBEDDING_DIM))
@@ -136,17 +153,13 @@ final class QuickstartRun {
           .settings(RuntimeSettings.load(Map.of("deduce.durability", "DURABLE")))
           .durability(Durability.DURABLE)
           .meterRegistry(registry)
-          .pluginsDir(options.plugins())
+          .plugins(plugins)
           .store(options.store(), location(), storeOptions)
           .modelsDir(options.models())
           .start();
-    } catch (PluginHostException e) {
-      throw new CannotRun("loading the plugins in " + options.plugins().toAbsolutePath() + " failed: "
-          + e.getMessage(), e);
     } catch (RuntimeException e) {
-      throw new CannotRun("starting Deduce on the " + options.store() + " store at " + location().toAbsolutePath()
-          + " failed: " + e.getMessage() + " (plugins in " + options.plugins().toAbsolutePath() + ": the engine-onnx"
-          + " and store-" + options.store() + " zips are expected there)", e);
+      throw new CannotRun("opening the " + options.store() + " store at " + location().toAbsolutePath()
+          + " failed: " + e.getMessage(), e);
     }
   }
 
