@@ -5,7 +5,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 import com.tngtech.archunit.lang.ArchRule;
 
-/** The layering rules of DESIGN.md, in one place so every module's build can check them. */
+/** The layering rules of ARCHITECTURE.md, in one place so every module's build can check them. */
 public final class ArchitectureRules {
 
   private ArchitectureRules() {}
