@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.deduce.api.DataType;
+import dev.deduce.config.internal.Binder;
 import dev.deduce.api.ModelLoadException;
 import dev.deduce.api.ModelSignature;
 import dev.deduce.api.NamedTensors;
@@ -36,7 +37,7 @@ final class VersionConfig {
 
   private static final Set<String> OWN_KEYS = Set.of("engine", "format", "file");
   private static final Set<String> SECTIONS = Set.of("options", "warm-up", "signature");
-  private static final Set<String> MODEL_SETTING_KEYS = SettingsLoader.modelKeys();
+  private static final Set<String> MODEL_SETTING_KEYS = Binder.keys(ModelSettings.class);
 
   final String model;
   final String version;
@@ -80,7 +81,14 @@ final class VersionConfig {
   /** Checks a model-level config: every key known, the version policy well formed. */
   static VersionPolicy modelLevel(Path file, Config c) {
     checkKeys(file, c, true);
-    return VersionPolicy.read(file, c);
+    if (!c.hasPath("version-policy")) {
+      return VersionPolicy.DEFAULT;
+    }
+    try {
+      return Binder.bind(c.getConfig("version-policy"), VersionPolicy.class, "version-policy.");
+    } catch (IllegalArgumentException | ConfigException e) {
+      throw new ModelLoadException(file, "bad version-policy: " + e.getMessage());
+    }
   }
 
   /**
@@ -135,13 +143,19 @@ final class VersionConfig {
 
   /** {@code base} with this config's model settings, and warm-up inputs shaped by {@code signature}. */
   ModelSettings settings(ModelSettings base, ModelSignature signature) {
+    Config keys = ConfigFactory.empty();
+    for (String key : MODEL_SETTING_KEYS) {
+      if (config.hasPathOrNull(key)) {
+        keys = keys.withValue(key, config.getValue(key));
+      }
+    }
     ModelSettings s;
     try {
-      s = SettingsLoader.modelSettings(config, "", base);
+      s = base.with(keys, "");
     } catch (IllegalArgumentException | ConfigException e) {
       throw new ModelLoadException(configFile, e.getMessage());
     }
-    return s.toBuilder().warmUp(warmUp(signature)).build();
+    return s.withWarmUp(warmUp(signature));
   }
 
   /** The engine's signature narrowed as {@code signature { ... }} declares. */
@@ -439,29 +453,20 @@ final class VersionConfig {
     return out;
   }
 
-  /** Rejects unknown keys, so a typo is reported rather than ignored. */
+  /** Rejects unknown top-level keys, so a typo is reported rather than ignored; the binder checks those below. */
   private static void checkKeys(Path file, Config c, boolean modelLevel) {
-    for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
-      String key = e.getKey();
-      String top = com.typesafe.config.ConfigUtil.splitPath(key).get(0);
-      if (OWN_KEYS.contains(key) || SECTIONS.contains(top) || MODEL_SETTING_KEYS.contains(key)) {
-        continue;
-      }
-      if (top.equals("version-policy")) {
-        if (modelLevel) {
-          continue;
-        }
-        throw new ModelLoadException(file, "sets " + key + ", which belongs in the model's own model.conf (one "
+    Set<String> known = new TreeSet<>(OWN_KEYS);
+    known.addAll(SECTIONS);
+    known.addAll(MODEL_SETTING_KEYS);
+    for (Map.Entry<String, ConfigValue> e : c.root().entrySet()) {
+      if (e.getKey().equals("version-policy") && !modelLevel) {
+        throw new ModelLoadException(file, "sets version-policy, which belongs in the model's own model.conf (one "
             + "folder up); expected it there");
       }
-      Set<String> known = new TreeSet<>(OWN_KEYS);
-      known.addAll(SECTIONS);
-      known.addAll(MODEL_SETTING_KEYS);
-      if (modelLevel) {
-        known.add("version-policy");
+      if (!known.contains(e.getKey()) && !e.getKey().equals("version-policy")) {
+        throw new ModelLoadException(file, "unknown key " + e.getKey() + " (" + e.getValue().origin().description()
+            + "); expected one of " + known + (modelLevel ? " or version-policy" : ""));
       }
-      throw new ModelLoadException(file, "unknown key " + key + " (" + e.getValue().origin().description()
-          + "); expected one of " + known);
     }
   }
 }

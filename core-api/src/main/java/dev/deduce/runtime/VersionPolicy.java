@@ -1,56 +1,41 @@
 package dev.deduce.runtime;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
-import dev.deduce.api.ModelLoadException;
-import java.nio.file.Path;
+import dev.deduce.config.internal.Checks;
+import dev.deduce.config.internal.Key;
+import dev.deduce.config.internal.SettingException;
 import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * Which versions of a model are served: the latest N that load ({@code version-policy.latest}, default 1), or an
- * explicit list ({@code version-policy.versions}).
+ * Which versions of a model are served, {@code version-policy} in the model's own model.conf: the latest N that load,
+ * or an explicit list. Without one, the latest version that loads is served.
  *
- * @param latest   how many of the highest versions to serve, or 0 when {@code versions} is given
- * @param versions the versions to serve, empty when {@code latest} is given
+ * @param highest  {@code latest}: how many of the highest versions to serve, 1 to 1000
+ * @param versions the versions to serve, ascending
  */
-record VersionPolicy(int latest, List<Long> versions) {
+record VersionPolicy(@Key("latest") Optional<Integer> highest, List<Long> versions) {
 
-  static final VersionPolicy DEFAULT = new VersionPolicy(1, List.of());
+  static final VersionPolicy DEFAULT = new VersionPolicy(Optional.of(1), List.of());
 
-  static VersionPolicy read(Path file, Config c) {
-    if (!c.hasPath("version-policy")) {
-      return DEFAULT;
+  /** Exactly one of the two, in range. */
+  VersionPolicy {
+    if (highest.isPresent() == !versions.isEmpty()) {
+      throw new SettingException(highest.isPresent() ? "versions" : "latest", highest.isPresent() ? versions : "unset",
+          "exactly one of { latest = N } or { versions = [1, 3] }");
     }
-    try {
-      Config p = c.getConfig("version-policy");
-      Set<String> keys = p.root().keySet();
-      if (keys.size() != 1 || !(keys.contains("latest") || keys.contains("versions"))) {
-        throw new ModelLoadException(file, "version-policy has keys " + keys + "; expected exactly one of"
-            + " { latest = N } or { versions = [1, 3] }");
-      }
-      if (p.hasPath("latest")) {
-        int n = p.getInt("latest");
-        if (n < 1 || n > 1000) {
-          throw new ModelLoadException(file, "version-policy.latest is " + n + "; expected 1 to 1000");
-        }
-        return new VersionPolicy(n, List.of());
-      }
-      List<Long> listed = p.getLongList("versions");
-      if (listed.isEmpty() || listed.stream().anyMatch(v -> v < 0)) {
-        throw new ModelLoadException(file, "version-policy.versions is " + listed + "; expected a non-empty list of "
-            + "version numbers (0 or more)");
-      }
-      return new VersionPolicy(0, List.copyOf(new TreeSet<>(listed)));
-    } catch (ConfigException e) {
-      throw new ModelLoadException(file, "bad version-policy: " + e.getMessage() + "; expected { latest = N } or"
-          + " { versions = [1, 3] }");
-    }
+    highest.ifPresent(n -> Checks.range("latest", n, 1, 1000));
+    versions.forEach(v -> Checks.range("versions", v, 0, Long.MAX_VALUE));
+    versions = List.copyOf(new TreeSet<>(versions));
+  }
+
+  /** How many of the highest versions to serve; 0 when {@link #versions()} lists them. */
+  int latest() {
+    return highest.orElse(0);
   }
 
   @Override
   public String toString() {
-    return latest > 0 ? "latest " + latest : "versions " + versions;
+    return highest.map(n -> "latest " + n).orElse("versions " + versions);
   }
 }
