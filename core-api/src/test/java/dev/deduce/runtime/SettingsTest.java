@@ -149,7 +149,7 @@ class SettingsTest {
     assertThatThrownBy(() -> ModelSettings.builder().retryJitter(1.5).build())
         .hasMessage("bad setting retry.jitter = 1.5 (ModelSettings.builder()): expected 0.0 up to but not including 1.0");
     assertThatThrownBy(() -> ModelSettings.builder().deadline(Duration.ZERO).build())
-        .hasMessage("bad setting deadline = \"0ms\" (ModelSettings.builder()): expected a positive duration, e.g. 100ms");
+        .hasMessage("bad setting deadline = \"0s\" (ModelSettings.builder()): expected a positive duration, e.g. 100ms");
     assertThatThrownBy(() -> ModelSettings.builder().preferredBatchSizes(List.of(0)).build())
         .hasMessageContaining("batching.preferred-sizes = [0]");
     ModelSettings s = ModelSettings.builder().maxBatchSize(4).build();

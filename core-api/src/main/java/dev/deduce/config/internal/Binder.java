@@ -84,9 +84,12 @@ public final class Binder {
     return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
   }
 
-  /** A duration as config text, exact to the nanosecond: {@code 250ms}, {@code 1500us}. */
+  /** A duration as config text, exact to the nanosecond: {@code 2s}, {@code 250ms}, {@code 1500us}. */
   public static String text(Duration d) {
     long nanos = d.toNanos();
+    if (nanos % 1_000_000_000 == 0) {
+      return nanos / 1_000_000_000 + "s";
+    }
     return nanos % 1_000_000 == 0 ? nanos / 1_000_000 + "ms" : nanos % 1000 == 0 ? nanos / 1000 + "us" : nanos + "ns";
   }
 
@@ -202,11 +205,11 @@ public final class Binder {
     throw new IllegalStateException(path + " has type " + type + ", which the config binder does not support");
   }
 
-  /** Records and maps take the object's own keys; plain values take its leaves as dotted keys. */
+  /** Records, maps and lists take the object's own keys; plain values take its leaves as dotted keys. */
   private static Map<String, Object> map(ConfigObject obj, Type valueType, String path) {
     Map<String, Object> out = new TreeMap<>();
     Class<?> raw = raw(valueType);
-    if (raw.isRecord() || raw == Map.class) {
+    if (raw.isRecord() || raw == Map.class || raw == List.class || raw == Set.class || raw == SortedSet.class) {
       obj.forEach((k, v) -> out.put(k, value(v, valueType, path + "." + quoted(k), obj.origin())));
     } else {
       obj.toConfig().entrySet().forEach(e -> out.put(e.getKey(),
