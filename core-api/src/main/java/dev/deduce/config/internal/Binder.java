@@ -188,7 +188,7 @@ public final class Binder {
     } else if (raw == List.class || raw == Set.class || raw == SortedSet.class) {
       List<Object> items = new ArrayList<>();
       List<ConfigValue> values = t == ConfigValueType.LIST ? new ArrayList<>((List<ConfigValue>) v)
-          : s == null ? null : split(s, v);
+          : t == ConfigValueType.STRING ? split(s, v) : null;
       if (values == null) {
         return null;
       }
@@ -232,12 +232,12 @@ public final class Binder {
   private static Object plain(Object v) {
     if (v instanceof Optional<?> o) {
       return o.map(Binder::plain).orElse(null);
+    } else if (v instanceof ByteSize b) {
+      return b.bytes();
     } else if (v instanceof Record r) {
       return unbind(r);
     } else if (v instanceof Duration d) {
       return text(d);
-    } else if (v instanceof ByteSize b) {
-      return b.bytes();
     } else if (v instanceof Enum<?> e) {
       return e.name();
     } else if (v instanceof Path p) {
