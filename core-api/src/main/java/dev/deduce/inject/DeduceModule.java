@@ -4,7 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Injector;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
-import com.typesafe.config.Config;
+import com.google.inject.name.Names;
 import dev.deduce.api.InferenceService;
 import dev.deduce.host.DeduceHost;
 import dev.deduce.plugin.PluginHost;
@@ -17,13 +17,13 @@ import java.util.Objects;
 
 /**
  * Binds a Deduce host for Guice apps: {@link InferenceService} (the {@link DeduceRuntime}), the {@link ModelRepository},
- * the {@link PluginHost}, the {@link DeduceHost} they belong to, {@link RuntimeSettings}, its merged {@link Config}
- * and the {@link MeterRegistry}.
+ * the {@link PluginHost}, the {@link DeduceHost} they belong to, {@link RuntimeSettings}, the {@link MeterRegistry}
+ * and each {@code deduce.plugins.settings} value as a {@code @Named} string.
  *
  * <p>Settings come from {@code deduce.plugins.*}, {@code deduce.repository.*}, {@code deduce.store.*} and
  * {@code deduce.durability}. Plugin engines and stores are built by the injector, so their constructors may take the
- * Config and the MeterRegistry. Everything starts when the injector is created; close it all, in order, with
- * {@link DeduceLifecycle#close()}.
+ * MeterRegistry and {@code @Named} strings from {@code deduce.plugins.settings}. Everything starts when the injector
+ * is created; close it all, in order, with {@link DeduceLifecycle#close()}.
  */
 public final class DeduceModule extends AbstractModule {
 
@@ -44,7 +44,8 @@ public final class DeduceModule extends AbstractModule {
   @Override
   protected void configure() {
     bind(RuntimeSettings.class).toInstance(settings);
-    bind(Config.class).toInstance(settings.config());
+    // plugins see JDK types only: their own settings arrive as @Named strings, never as a config library's type
+    Names.bindProperties(binder(), settings.plugins().settings());
     bind(MeterRegistry.class).toInstance(registry);
     bind(InferenceService.class).to(DeduceRuntime.class);
     bind(DeduceLifecycle.class).asEagerSingleton();

@@ -9,8 +9,6 @@ import dev.deduce.api.ModelLoadException;
 import dev.deduce.runtime.DeduceRuntime;
 import dev.deduce.runtime.Deployment;
 import dev.deduce.runtime.ModelSettings;
-import dev.deduce.runtime.VersionConfig;
-import dev.deduce.runtime.VersionPolicy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

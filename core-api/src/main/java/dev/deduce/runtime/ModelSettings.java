@@ -1,428 +1,297 @@
 package dev.deduce.runtime;
 
+import static dev.deduce.config.internal.Checks.atLeast;
+import static dev.deduce.config.internal.Checks.notNegative;
+import static dev.deduce.config.internal.Checks.positive;
+import static dev.deduce.config.internal.Checks.range;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.deduce.api.NamedTensors;
+import dev.deduce.config.internal.Binder;
+import dev.deduce.config.SettingException;
+import dev.deduce.config.internal.Unbound;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SortedSet;
-import java.util.TreeSet;
 
 /**
- * How one model is served: queue, batching, instances, deadline, limits, retry, circuit breaker and warm-up.
+ * How one model is served; each component is the key of the same name under {@code deduce.defaults} (kebab-case).
  *
- * <p>Immutable and validated; build with {@link #builder()}. Each setter's error names the config key it maps to
- * (e.g. {@code batching.max-size}), the value and what is allowed.
+ * <p>A new setting is one component here (or in a nested record) plus its default in reference.conf, the only place
+ * defaults live. Validated on construction; errors name the key, the value and what is allowed.
+ *
+ * @param queue          the model's request queue
+ * @param batching       how requests are combined into engine runs
+ * @param instances      concurrent engine runs per model version, 1 to 1024
+ * @param deadline       deadline of a request whose caller gives no timeout
+ * @param maxElements    most elements over all inputs of one request
+ * @param retry          retries of transiently failing runs
+ * @param circuitBreaker the breaker around engine runs
+ * @param warmUp         inputs run once each on a new version before it takes traffic (from model.conf or code)
  */
-public final class ModelSettings {
+public record ModelSettings(Queue queue, Batching batching, int instances, Duration deadline, long maxElements,
+    Retry retry, CircuitBreaker circuitBreaker, @Unbound List<NamedTensors> warmUp) {
 
-  private static final ModelSettings DEFAULTS = new Builder().build();
+  private static final ModelSettings DEFAULTS = Binder.bind(SettingsLoader.reference().getConfig("deduce.defaults"),
+      ModelSettings.class, "deduce.defaults.");
 
-  private final int queueCapacity;
-  private final Duration queueMaxWait;
-  private final boolean batchingEnabled;
-  private final int maxBatchSize;
-  private final Duration maxQueueDelay;
-  private final SortedSet<Integer> preferredBatchSizes;
-  private final int instances;
-  private final Duration deadline;
-  private final long maxElements;
-  private final int retryMaxAttempts;
-  private final Duration retryInitialBackoff;
-  private final double retryMultiplier;
-  private final double retryJitter;
-  private final Duration retryMaxBackoff;
-  private final float breakerFailureRate;
-  private final int breakerWindowSize;
-  private final int breakerMinimumCalls;
-  private final Duration breakerOpenWait;
-  private final int breakerHalfOpenCalls;
-  private final List<NamedTensors> warmUp;
-
-  private ModelSettings(Builder b) {
-    queueCapacity = b.queueCapacity;
-    queueMaxWait = b.queueMaxWait;
-    batchingEnabled = b.batchingEnabled;
-    maxBatchSize = b.maxBatchSize;
-    maxQueueDelay = b.maxQueueDelay;
-    preferredBatchSizes = java.util.Collections.unmodifiableSortedSet(new TreeSet<>(b.preferredBatchSizes));
-    instances = b.instances;
-    deadline = b.deadline;
-    maxElements = b.maxElements;
-    retryMaxAttempts = b.retryMaxAttempts;
-    retryInitialBackoff = b.retryInitialBackoff;
-    retryMultiplier = b.retryMultiplier;
-    retryJitter = b.retryJitter;
-    retryMaxBackoff = b.retryMaxBackoff;
-    breakerFailureRate = b.breakerFailureRate;
-    breakerWindowSize = b.breakerWindowSize;
-    breakerMinimumCalls = b.breakerMinimumCalls;
-    breakerOpenWait = b.breakerOpenWait;
-    breakerHalfOpenCalls = b.breakerHalfOpenCalls;
-    warmUp = List.copyOf(b.warmUp);
+  /** Checks the ranges. */
+  public ModelSettings {
+    Objects.requireNonNull(queue, "queue");
+    Objects.requireNonNull(batching, "batching");
+    range("instances", instances, 1, 1024);
+    positive("deadline", deadline);
+    range("max-elements", maxElements, 1, Long.MAX_VALUE);
+    Objects.requireNonNull(retry, "retry");
+    Objects.requireNonNull(circuitBreaker, "circuit-breaker");
+    warmUp = List.copyOf(warmUp);
   }
 
-  /** The built-in defaults (the same as {@code deduce.defaults} in the bundled reference.conf). */
+  /**
+   * {@code queue}: requests that may wait per model (its versions share it), and how long submit waits for room.
+   *
+   * @param capacity 1 or more; the latest deployment's value holds
+   * @param maxWait  zero fails at once when full
+   */
+  public record Queue(int capacity, Duration maxWait) {
+    /** Checks the ranges. */
+    public Queue {
+      range("capacity", capacity, 1, Integer.MAX_VALUE);
+      notNegative("max-wait", maxWait);
+    }
+  }
+
+  /**
+   * {@code batching}.
+   *
+   * @param enabled        false runs one request per engine run
+   * @param maxSize        most rows (dimension 0, summed over requests) in one engine run
+   * @param maxQueueDelay  how long the oldest queued request waits for its batch to fill
+   * @param preferredSizes sizes dispatched at once when reachable, ascending, each at most {@code maxSize}
+   */
+  public record Batching(boolean enabled, int maxSize, Duration maxQueueDelay, SortedSet<Integer> preferredSizes) {
+    /** Checks the ranges and that preferred sizes fit the maximum. */
+    public Batching {
+      range("max-size", maxSize, 1, Integer.MAX_VALUE);
+      notNegative("max-queue-delay", maxQueueDelay);
+      if (preferredSizes.stream().anyMatch(s -> s < 1)) {
+        throw new SettingException("preferred-sizes", preferredSizes, "a list of batch sizes, each 1 or more");
+      }
+      if (!preferredSizes.isEmpty() && preferredSizes.last() > maxSize) {
+        throw new SettingException("preferred-sizes", preferredSizes,
+            "sizes of at most batching.max-size, which is " + maxSize);
+      }
+    }
+  }
+
+  /**
+   * {@code retry}: exponential backoff with jitter for transient failures.
+   *
+   * @param maxAttempts    engine runs in all, 1 to 100 (1 = no retry)
+   * @param initialBackoff wait before the first retry
+   * @param multiplier     factor the wait grows by per retry, 1.0 or more
+   * @param jitter         fraction each wait is randomised by, 0.0 up to 1.0
+   * @param maxBackoff     longest wait, at least {@code initialBackoff}
+   */
+  public record Retry(int maxAttempts, Duration initialBackoff, double multiplier, double jitter,
+      Duration maxBackoff) {
+    /** Checks the ranges. */
+    public Retry {
+      range("max-attempts", maxAttempts, 1, 100);
+      positive("initial-backoff", initialBackoff);
+      range("multiplier", multiplier, 1.0, Double.MAX_VALUE);
+      if (!(jitter >= 0.0 && jitter < 1.0)) {
+        throw new SettingException("jitter", jitter, "0.0 up to but not including 1.0");
+      }
+      atLeast("max-backoff", positive("max-backoff", maxBackoff), "retry.initial-backoff", initialBackoff);
+    }
+  }
+
+  /**
+   * {@code circuit-breaker}.
+   *
+   * @param failureRateThreshold percent of failed runs in the window that opens it, above 0 and at most 100
+   * @param slidingWindowSize    runs in the window
+   * @param minimumCalls         runs recorded before the rate counts
+   * @param openWait             time open before probe runs go through
+   * @param halfOpenCalls        probe runs while half-open
+   */
+  public record CircuitBreaker(float failureRateThreshold, int slidingWindowSize, int minimumCalls, Duration openWait,
+      int halfOpenCalls) {
+    /** Checks the ranges. */
+    public CircuitBreaker {
+      if (!(failureRateThreshold > 0f && failureRateThreshold <= 100f)) {
+        throw new SettingException("failure-rate-threshold", failureRateThreshold,
+            "a percentage above 0 and at most 100");
+      }
+      range("sliding-window-size", slidingWindowSize, 1, Integer.MAX_VALUE);
+      range("minimum-calls", minimumCalls, 1, Integer.MAX_VALUE);
+      positive("open-wait", openWait);
+      range("half-open-calls", halfOpenCalls, 1, Integer.MAX_VALUE);
+    }
+  }
+
+  /** The defaults: {@code deduce.defaults} of the bundled reference.conf. */
   public static ModelSettings defaults() {
     return DEFAULTS;
   }
 
-  /** A builder starting from the built-in defaults. */
+  /** A builder starting from the defaults. */
   public static Builder builder() {
-    return new Builder();
+    return DEFAULTS.toBuilder();
   }
 
   /** A builder starting from these settings. */
   public Builder toBuilder() {
-    return new Builder(this);
+    return new Builder(Binder.toConfig(this, "ModelSettings.toBuilder()"), warmUp);
   }
 
-  /** Requests that may wait in the model's queue, which its versions share; the latest deployment's value holds. */
-  public int queueCapacity() {
-    return queueCapacity;
+  /** These settings with {@code inputs} as the warm-up. */
+  ModelSettings withWarmUp(List<NamedTensors> inputs) {
+    return Binder.with(this, "warmUp", List.copyOf(inputs));
   }
 
-  /** How long submit waits for queue room before failing; zero fails at once. */
-  public Duration queueMaxWait() {
-    return queueMaxWait;
-  }
+  // Flat accessors the runtime reads.
 
-  /** Whether requests are batched; when false every engine run holds one request. */
-  public boolean batchingEnabled() {
-    return batchingEnabled;
-  }
+  /** {@code queue.capacity}. */
+  public int queueCapacity() { return queue.capacity(); }
 
-  /** Most rows (dimension 0, summed over requests) in one engine run. */
-  public int maxBatchSize() {
-    return maxBatchSize;
-  }
+  /** {@code queue.max-wait}. */
+  public Duration queueMaxWait() { return queue.maxWait(); }
 
-  /** How long the oldest queued request waits for its batch to fill. */
-  public Duration maxQueueDelay() {
-    return maxQueueDelay;
-  }
+  /** {@code batching.enabled}. */
+  public boolean batchingEnabled() { return batching.enabled(); }
 
-  /** Batch sizes dispatched without waiting for the delay once reachable, ascending. */
-  public SortedSet<Integer> preferredBatchSizes() {
-    return preferredBatchSizes;
-  }
+  /** {@code batching.max-size}. */
+  public int maxBatchSize() { return batching.maxSize(); }
 
-  /** Concurrent engine runs per model version. */
-  public int instances() {
-    return instances;
-  }
+  /** {@code batching.max-queue-delay}. */
+  public Duration maxQueueDelay() { return batching.maxQueueDelay(); }
 
-  /** Deadline of a request whose caller gives no timeout. */
-  public Duration deadline() {
-    return deadline;
-  }
+  /** {@code batching.preferred-sizes}, ascending. */
+  public SortedSet<Integer> preferredBatchSizes() { return batching.preferredSizes(); }
 
-  /** Most elements over all inputs of one request. */
-  public long maxElements() {
-    return maxElements;
-  }
+  /** {@code retry.max-attempts}. */
+  public int retryMaxAttempts() { return retry.maxAttempts(); }
 
-  /** Engine runs in all for a transiently failing batch (1 = no retry). */
-  public int retryMaxAttempts() {
-    return retryMaxAttempts;
-  }
+  /** {@code retry.initial-backoff}. */
+  public Duration retryInitialBackoff() { return retry.initialBackoff(); }
 
-  /** Wait before the first retry. */
-  public Duration retryInitialBackoff() {
-    return retryInitialBackoff;
-  }
+  /** {@code retry.multiplier}. */
+  public double retryMultiplier() { return retry.multiplier(); }
 
-  /** Factor the wait grows by per retry. */
-  public double retryMultiplier() {
-    return retryMultiplier;
-  }
+  /** {@code retry.jitter}. */
+  public double retryJitter() { return retry.jitter(); }
 
-  /** Fraction by which each wait is randomised up or down. */
-  public double retryJitter() {
-    return retryJitter;
-  }
+  /** {@code retry.max-backoff}. */
+  public Duration retryMaxBackoff() { return retry.maxBackoff(); }
 
-  /** Longest wait between retries. */
-  public Duration retryMaxBackoff() {
-    return retryMaxBackoff;
-  }
+  /** {@code circuit-breaker.failure-rate-threshold}. */
+  public float breakerFailureRateThreshold() { return circuitBreaker.failureRateThreshold(); }
 
-  /** Percent of failed runs in the window that opens the circuit breaker. */
-  public float breakerFailureRateThreshold() {
-    return breakerFailureRate;
-  }
+  /** {@code circuit-breaker.sliding-window-size}. */
+  public int breakerSlidingWindowSize() { return circuitBreaker.slidingWindowSize(); }
 
-  /** Runs in the breaker's sliding window. */
-  public int breakerSlidingWindowSize() {
-    return breakerWindowSize;
-  }
+  /** {@code circuit-breaker.minimum-calls}. */
+  public int breakerMinimumCalls() { return circuitBreaker.minimumCalls(); }
 
-  /** Runs recorded before the failure rate counts. */
-  public int breakerMinimumCalls() {
-    return breakerMinimumCalls;
-  }
+  /** {@code circuit-breaker.open-wait}. */
+  public Duration breakerOpenWait() { return circuitBreaker.openWait(); }
 
-  /** Time the breaker stays open before it lets probe runs through. */
-  public Duration breakerOpenWait() {
-    return breakerOpenWait;
-  }
+  /** {@code circuit-breaker.half-open-calls}. */
+  public int breakerHalfOpenCalls() { return circuitBreaker.halfOpenCalls(); }
 
-  /** Probe runs allowed while half-open. */
-  public int breakerHalfOpenCalls() {
-    return breakerHalfOpenCalls;
-  }
-
-  /** Inputs run once each on a new version before it takes traffic. */
-  public List<NamedTensors> warmUp() {
-    return warmUp;
-  }
-
-  @Override
-  public String toString() {
-    return "ModelSettings{queue.capacity=" + queueCapacity + ", queue.max-wait=" + queueMaxWait
-        + ", batching.enabled=" + batchingEnabled + ", batching.max-size=" + maxBatchSize
-        + ", batching.max-queue-delay=" + maxQueueDelay + ", batching.preferred-sizes=" + preferredBatchSizes
-        + ", instances=" + instances + ", deadline=" + deadline + ", max-elements=" + maxElements
-        + ", retry.max-attempts=" + retryMaxAttempts + ", retry.initial-backoff=" + retryInitialBackoff
-        + ", retry.multiplier=" + retryMultiplier + ", retry.jitter=" + retryJitter
-        + ", retry.max-backoff=" + retryMaxBackoff
-        + ", circuit-breaker.failure-rate-threshold=" + breakerFailureRate
-        + ", circuit-breaker.sliding-window-size=" + breakerWindowSize
-        + ", circuit-breaker.minimum-calls=" + breakerMinimumCalls
-        + ", circuit-breaker.open-wait=" + breakerOpenWait
-        + ", circuit-breaker.half-open-calls=" + breakerHalfOpenCalls + ", warm-up=" + warmUp.size() + " inputs}";
-  }
-
-  /** Builds {@link ModelSettings}; every value is checked as it is set. */
+  /**
+   * Sets keys over a base; {@link #build()} binds them like a config file, so the checks and messages are the same.
+   */
   public static final class Builder {
-    private int queueCapacity = 1024;
-    private Duration queueMaxWait = Duration.ZERO;
-    private boolean batchingEnabled = true;
-    private int maxBatchSize = 32;
-    private Duration maxQueueDelay = Duration.ZERO;
-    private SortedSet<Integer> preferredBatchSizes = new TreeSet<>();
-    private int instances = 1;
-    private Duration deadline = Duration.ofSeconds(30);
-    private long maxElements = 16_777_216L;
-    private int retryMaxAttempts = 3;
-    private Duration retryInitialBackoff = Duration.ofMillis(10);
-    private double retryMultiplier = 2.0;
-    private double retryJitter = 0.5;
-    private Duration retryMaxBackoff = Duration.ofSeconds(1);
-    private float breakerFailureRate = 50f;
-    private int breakerWindowSize = 20;
-    private int breakerMinimumCalls = 10;
-    private Duration breakerOpenWait = Duration.ofSeconds(5);
-    private int breakerHalfOpenCalls = 2;
-    private List<NamedTensors> warmUp = List.of();
+    private final Config base;
+    private final Map<String, Object> values = new LinkedHashMap<>();
+    private List<NamedTensors> warmUp;
 
-    private Builder() {}
-
-    private Builder(ModelSettings s) {
-      queueCapacity = s.queueCapacity;
-      queueMaxWait = s.queueMaxWait;
-      batchingEnabled = s.batchingEnabled;
-      maxBatchSize = s.maxBatchSize;
-      maxQueueDelay = s.maxQueueDelay;
-      preferredBatchSizes = new TreeSet<>(s.preferredBatchSizes);
-      instances = s.instances;
-      deadline = s.deadline;
-      maxElements = s.maxElements;
-      retryMaxAttempts = s.retryMaxAttempts;
-      retryInitialBackoff = s.retryInitialBackoff;
-      retryMultiplier = s.retryMultiplier;
-      retryJitter = s.retryJitter;
-      retryMaxBackoff = s.retryMaxBackoff;
-      breakerFailureRate = s.breakerFailureRate;
-      breakerWindowSize = s.breakerWindowSize;
-      breakerMinimumCalls = s.breakerMinimumCalls;
-      breakerOpenWait = s.breakerOpenWait;
-      breakerHalfOpenCalls = s.breakerHalfOpenCalls;
-      warmUp = s.warmUp;
+    private Builder(Config base, List<NamedTensors> warmUp) {
+      this.base = base;
+      this.warmUp = warmUp;
     }
 
-    /** {@code queue.capacity}: 1 or more. */
-    public Builder queueCapacity(int v) {
-      queueCapacity = atLeast("queue.capacity", v, 1);
+    /** Sets any model setting by its key, e.g. {@code set("batching.max-size", 16)}. */
+    public Builder set(String key, Object value) {
+      Objects.requireNonNull(value, key + " must not be null");
+      values.put(key, value instanceof Duration d ? Binder.text(d) : value);
       return this;
     }
 
-    /** {@code queue.max-wait}: zero or more. */
-    public Builder queueMaxWait(Duration v) {
-      queueMaxWait = notNegative("queue.max-wait", v);
-      return this;
-    }
+    /** {@code queue.capacity}. */
+    public Builder queueCapacity(int v) { return set("queue.capacity", v); }
+
+    /** {@code queue.max-wait}. */
+    public Builder queueMaxWait(Duration v) { return set("queue.max-wait", v); }
 
     /** {@code batching.enabled}. */
-    public Builder batchingEnabled(boolean v) {
-      batchingEnabled = v;
-      return this;
-    }
+    public Builder batchingEnabled(boolean v) { return set("batching.enabled", v); }
 
-    /** {@code batching.max-size}: 1 or more. */
-    public Builder maxBatchSize(int v) {
-      maxBatchSize = atLeast("batching.max-size", v, 1);
-      return this;
-    }
+    /** {@code batching.max-size}. */
+    public Builder maxBatchSize(int v) { return set("batching.max-size", v); }
 
-    /** {@code batching.max-queue-delay}: zero or more. */
-    public Builder maxQueueDelay(Duration v) {
-      maxQueueDelay = notNegative("batching.max-queue-delay", v);
-      return this;
-    }
+    /** {@code batching.max-queue-delay}. */
+    public Builder maxQueueDelay(Duration v) { return set("batching.max-queue-delay", v); }
 
-    /** {@code batching.preferred-sizes}: each 1 or more and at most {@code batching.max-size} (checked at build). */
-    public Builder preferredBatchSizes(List<Integer> sizes) {
-      Objects.requireNonNull(sizes, "batching.preferred-sizes must not be null");
-      SortedSet<Integer> s = new TreeSet<>();
-      for (Integer v : sizes) {
-        if (v == null || v < 1) {
-          throw bad("batching.preferred-sizes", sizes, "a list of batch sizes, each 1 or more");
-        }
-        s.add(v);
-      }
-      preferredBatchSizes = s;
-      return this;
-    }
+    /** {@code batching.preferred-sizes}. */
+    public Builder preferredBatchSizes(List<Integer> sizes) { return set("batching.preferred-sizes", sizes); }
 
-    /** {@code instances}: 1 to 1024. */
-    public Builder instances(int v) {
-      if (v < 1 || v > 1024) {
-        throw bad("instances", v, "1 to 1024");
-      }
-      instances = v;
-      return this;
-    }
+    /** {@code instances}. */
+    public Builder instances(int v) { return set("instances", v); }
 
-    /** {@code deadline}: positive. */
-    public Builder deadline(Duration v) {
-      deadline = positive("deadline", v);
-      return this;
-    }
+    /** {@code deadline}. */
+    public Builder deadline(Duration v) { return set("deadline", v); }
 
-    /** {@code max-elements}: 1 or more. */
-    public Builder maxElements(long v) {
-      if (v < 1) {
-        throw bad("max-elements", v, "1 or more");
-      }
-      maxElements = v;
-      return this;
-    }
+    /** {@code max-elements}. */
+    public Builder maxElements(long v) { return set("max-elements", v); }
 
-    /** {@code retry.max-attempts}: 1 to 100. */
-    public Builder retryMaxAttempts(int v) {
-      if (v < 1 || v > 100) {
-        throw bad("retry.max-attempts", v, "1 to 100 (1 = no retry)");
-      }
-      retryMaxAttempts = v;
-      return this;
-    }
+    /** {@code retry.max-attempts}. */
+    public Builder retryMaxAttempts(int v) { return set("retry.max-attempts", v); }
 
-    /** {@code retry.initial-backoff}: positive. */
-    public Builder retryInitialBackoff(Duration v) {
-      retryInitialBackoff = positive("retry.initial-backoff", v);
-      return this;
-    }
+    /** {@code retry.initial-backoff}. */
+    public Builder retryInitialBackoff(Duration v) { return set("retry.initial-backoff", v); }
 
-    /** {@code retry.multiplier}: 1.0 or more. */
-    public Builder retryMultiplier(double v) {
-      if (!(v >= 1.0) || Double.isInfinite(v)) {
-        throw bad("retry.multiplier", v, "a finite number of 1.0 or more");
-      }
-      retryMultiplier = v;
-      return this;
-    }
+    /** {@code retry.multiplier}. */
+    public Builder retryMultiplier(double v) { return set("retry.multiplier", v); }
 
-    /** {@code retry.jitter}: 0.0 up to (not including) 1.0. */
-    public Builder retryJitter(double v) {
-      if (!(v >= 0.0 && v < 1.0)) {
-        throw bad("retry.jitter", v, "0.0 up to but not including 1.0");
-      }
-      retryJitter = v;
-      return this;
-    }
+    /** {@code retry.jitter}. */
+    public Builder retryJitter(double v) { return set("retry.jitter", v); }
 
-    /** {@code retry.max-backoff}: positive, at least {@code retry.initial-backoff} (checked at build). */
-    public Builder retryMaxBackoff(Duration v) {
-      retryMaxBackoff = positive("retry.max-backoff", v);
-      return this;
-    }
+    /** {@code retry.max-backoff}. */
+    public Builder retryMaxBackoff(Duration v) { return set("retry.max-backoff", v); }
 
-    /** {@code circuit-breaker.failure-rate-threshold}: above 0, at most 100 (percent). */
-    public Builder breakerFailureRateThreshold(float v) {
-      if (!(v > 0f && v <= 100f)) {
-        throw bad("circuit-breaker.failure-rate-threshold", v, "a percentage above 0 and at most 100");
-      }
-      breakerFailureRate = v;
-      return this;
-    }
+    /** {@code circuit-breaker.failure-rate-threshold}. */
+    public Builder breakerFailureRateThreshold(float v) { return set("circuit-breaker.failure-rate-threshold", v); }
 
-    /** {@code circuit-breaker.sliding-window-size}: 1 or more. */
-    public Builder breakerSlidingWindowSize(int v) {
-      breakerWindowSize = atLeast("circuit-breaker.sliding-window-size", v, 1);
-      return this;
-    }
+    /** {@code circuit-breaker.sliding-window-size}. */
+    public Builder breakerSlidingWindowSize(int v) { return set("circuit-breaker.sliding-window-size", v); }
 
-    /** {@code circuit-breaker.minimum-calls}: 1 or more. */
-    public Builder breakerMinimumCalls(int v) {
-      breakerMinimumCalls = atLeast("circuit-breaker.minimum-calls", v, 1);
-      return this;
-    }
+    /** {@code circuit-breaker.minimum-calls}. */
+    public Builder breakerMinimumCalls(int v) { return set("circuit-breaker.minimum-calls", v); }
 
-    /** {@code circuit-breaker.open-wait}: positive. */
-    public Builder breakerOpenWait(Duration v) {
-      breakerOpenWait = positive("circuit-breaker.open-wait", v);
-      return this;
-    }
+    /** {@code circuit-breaker.open-wait}. */
+    public Builder breakerOpenWait(Duration v) { return set("circuit-breaker.open-wait", v); }
 
-    /** {@code circuit-breaker.half-open-calls}: 1 or more. */
-    public Builder breakerHalfOpenCalls(int v) {
-      breakerHalfOpenCalls = atLeast("circuit-breaker.half-open-calls", v, 1);
-      return this;
-    }
+    /** {@code circuit-breaker.half-open-calls}. */
+    public Builder breakerHalfOpenCalls(int v) { return set("circuit-breaker.half-open-calls", v); }
 
     /** Inputs run once each, in order, on a newly deployed version before it takes traffic. */
     public Builder warmUp(List<NamedTensors> inputs) {
-      Objects.requireNonNull(inputs, "warm-up inputs must not be null");
-      warmUp = List.copyOf(inputs);
+      warmUp = List.copyOf(Objects.requireNonNull(inputs, "warm-up inputs must not be null"));
       return this;
     }
 
-    /** The settings, after checking the values that depend on each other. */
+    /** The settings; a bad value fails naming its key, the value and what is allowed. */
     public ModelSettings build() {
-      if (!preferredBatchSizes.isEmpty() && preferredBatchSizes.last() > maxBatchSize) {
-        throw bad("batching.preferred-sizes", preferredBatchSizes,
-            "sizes of at most batching.max-size, which is " + maxBatchSize);
-      }
-      if (retryMaxBackoff.compareTo(retryInitialBackoff) < 0) {
-        throw bad("retry.max-backoff", retryMaxBackoff,
-            "at least retry.initial-backoff, which is " + retryInitialBackoff);
-      }
-      return new ModelSettings(this);
-    }
-
-    private static int atLeast(String key, int v, int min) {
-      if (v < min) {
-        throw bad(key, v, min + " or more");
-      }
-      return v;
-    }
-
-    private static Duration notNegative(String key, Duration v) {
-      if (v == null || v.isNegative()) {
-        throw bad(key, v, "a duration of zero or more, e.g. 5ms");
-      }
-      return v;
-    }
-
-    private static Duration positive(String key, Duration v) {
-      if (v == null || v.isNegative() || v.isZero()) {
-        throw bad(key, v, "a positive duration, e.g. 100ms");
-      }
-      return v;
-    }
-
-    private static IllegalArgumentException bad(String key, Object value, String allowed) {
-      return new SettingException(key, String.valueOf(value), allowed);
+      Config set = ConfigFactory.parseMap(values, "ModelSettings.builder()");
+      return Binder.bind(set.withFallback(base), ModelSettings.class, "").withWarmUp(warmUp);
     }
   }
 }

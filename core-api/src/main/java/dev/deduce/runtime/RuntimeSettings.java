@@ -1,62 +1,102 @@
 package dev.deduce.runtime;
 
+import static dev.deduce.config.internal.Checks.atLeast;
+import static dev.deduce.config.internal.Checks.notNegative;
+import static dev.deduce.config.internal.Checks.positive;
+import static dev.deduce.config.internal.Checks.range;
+
+import dev.deduce.config.internal.Key;
+import dev.deduce.config.SettingException;
 import java.nio.file.Path;
 import java.time.Duration;
-import com.typesafe.config.Config;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Properties;
 
 /**
- * Runtime-wide settings and each model's {@link ModelSettings}, loaded in layers: the bundled reference.conf, then a
- * config file, then {@code DEDUCE_...} environment variables, then {@code deduce.*} system properties.
+ * Runtime-wide settings, the {@code deduce} section, loaded in layers: the bundled reference.conf, then a config file,
+ * then {@code DEDUCE_...} environment variables, then {@code deduce.*} system properties. Each component is the key
+ * of its name in kebab-case; loading fails with an {@link IllegalArgumentException} naming the key, the value, its
+ * origin and what is allowed.
  *
- * <p>Immutable. Loading fails with an {@link IllegalArgumentException} naming the key, the value and what is allowed.
+ * @param durability           {@code durability}
+ * @param configFile           {@code config-file}: the file layered over reference.conf, if any
+ * @param drainTimeout         how long close() waits for in-flight requests
+ * @param streamMaxInFlight    requests a stream keeps outstanding, 1 to 100,000
+ * @param idempotencyMaxKeys   idempotency keys remembered in memory
+ * @param plugins              {@code plugins}
+ * @param repository           {@code repository}
+ * @param store                {@code store}
+ * @param defaultModelSettings {@code defaults}: settings of a model without overrides
+ * @param models               {@code models}: per model, its keys over {@code defaults}
  */
-public final class RuntimeSettings {
+public record RuntimeSettings(Durability durability, Optional<Path> configFile, Duration drainTimeout,
+    int streamMaxInFlight, int idempotencyMaxKeys, Plugins plugins, Repository repository, StoreSettings store,
+    @Key("defaults") ModelSettings defaultModelSettings, Map<String, ModelSettings> models) {
 
-  private final Durability durability;
-  private final Duration drainTimeout;
-  private final int streamMaxInFlight;
-  private final int idempotencyMaxKeys;
-  private final int groupCommitMaxRecords;
-  private final Duration groupCommitMaxDelay;
-  private final int groupCommitCapacity;
-  private final int storeRetryMaxAttempts;
-  private final Duration storeRetryInitialBackoff;
-  private final Duration storeRetryMaxBackoff;
-  private final ModelSettings defaults;
-  private final Map<String, ModelSettings> models;
-  private final Host host;
-  private final Config config;
-
-  RuntimeSettings(Durability durability, Duration drainTimeout, int streamMaxInFlight, int idempotencyMaxKeys,
-      int groupCommitMaxRecords, Duration groupCommitMaxDelay, int groupCommitCapacity, int storeRetryMaxAttempts,
-      Duration storeRetryInitialBackoff, Duration storeRetryMaxBackoff, ModelSettings defaults,
-      Map<String, ModelSettings> models, Host host, Config config) {
-    this.durability = Objects.requireNonNull(durability);
-    this.drainTimeout = drainTimeout;
-    this.streamMaxInFlight = streamMaxInFlight;
-    this.idempotencyMaxKeys = idempotencyMaxKeys;
-    this.groupCommitMaxRecords = groupCommitMaxRecords;
-    this.groupCommitMaxDelay = groupCommitMaxDelay;
-    this.groupCommitCapacity = groupCommitCapacity;
-    this.storeRetryMaxAttempts = storeRetryMaxAttempts;
-    this.storeRetryInitialBackoff = storeRetryInitialBackoff;
-    this.storeRetryMaxBackoff = storeRetryMaxBackoff;
-    this.defaults = Objects.requireNonNull(defaults);
-    this.models = Map.copyOf(models);
-    this.host = Objects.requireNonNull(host);
-    this.config = Objects.requireNonNull(config);
+  /** Checks the ranges. */
+  public RuntimeSettings {
+    Objects.requireNonNull(durability, "durability");
+    positive("drain-timeout", drainTimeout);
+    range("stream-max-in-flight", streamMaxInFlight, 1, 100_000);
+    range("idempotency-max-keys", idempotencyMaxKeys, 0, Integer.MAX_VALUE);
+    Objects.requireNonNull(defaultModelSettings, "defaults");
+    models = Map.copyOf(models);
   }
 
-  /** The keys a host application reads: plugins, model repository and store. */
-  record Host(Optional<Path> pluginsDir, List<String> trustedDigests, Optional<Path> modelsDir, Duration pollInterval,
-      String storeId, Optional<Path> storeLocation, Map<String, String> storeOptions) {
-    Host {
-      trustedDigests = List.copyOf(trustedDigests);
-      storeOptions = Map.copyOf(storeOptions);
+  /**
+   * {@code plugins}.
+   *
+   * @param dir            folder of plugin files, if any
+   * @param trustedDigests SHA-256 digests (hex) of trusted plugin files; empty trusts every file
+   * @param settings       values plugin extensions built by injection receive as {@code @Named("<key>") String}
+   */
+  public record Plugins(Optional<Path> dir, List<String> trustedDigests, Map<String, String> settings) {}
+
+  /**
+   * {@code repository}.
+   *
+   * @param dir          the model repository folder, if any
+   * @param pollInterval how often it is checked for changes; zero = only on reload()
+   */
+  public record Repository(Optional<Path> dir, Duration pollInterval) {
+    /** Checks the ranges. */
+    public Repository {
+      notNegative("poll-interval", pollInterval);
+    }
+  }
+
+  /**
+   * {@code store}.
+   *
+   * @param id                    the store provider's id, if any
+   * @param location              where the store opens, if set
+   * @param options               the store provider's own options
+   * @param groupCommitMaxRecords records per store call, 1 to 1,000,000
+   * @param groupCommitMaxDelay   longest wait for more records before a store call
+   * @param groupCommitCapacity   records the writer holds before callers block, at least the records per call
+   * @param retryMaxAttempts      store calls in all for a failing result write, 1 to 1000
+   * @param retryInitialBackoff   wait before the first retry
+   * @param retryMaxBackoff       longest wait, at least the initial one
+   */
+  public record StoreSettings(Optional<String> id, Optional<Path> location, Map<String, String> options,
+      int groupCommitMaxRecords, Duration groupCommitMaxDelay, int groupCommitCapacity, int retryMaxAttempts,
+      Duration retryInitialBackoff, Duration retryMaxBackoff) {
+    /** Checks the ranges and that the bounds agree. */
+    public StoreSettings {
+      range("group-commit-max-records", groupCommitMaxRecords, 1, 1_000_000);
+      notNegative("group-commit-max-delay", groupCommitMaxDelay);
+      range("group-commit-capacity", groupCommitCapacity, 1, 10_000_000);
+      if (groupCommitCapacity < groupCommitMaxRecords) {
+        throw new SettingException("group-commit-capacity", groupCommitCapacity,
+            "at least store.group-commit-max-records, which is " + groupCommitMaxRecords);
+      }
+      range("retry-max-attempts", retryMaxAttempts, 1, 1000);
+      positive("retry-initial-backoff", retryInitialBackoff);
+      atLeast("retry-max-backoff", positive("retry-max-backoff", retryMaxBackoff), "store.retry-initial-backoff",
+          retryInitialBackoff);
     }
   }
 
@@ -71,9 +111,7 @@ public final class RuntimeSettings {
     return SettingsLoader.load(file, System.getenv(), System.getProperties());
   }
 
-  /**
-   * Loads every layer, with {@code overrides} (dotted keys such as {@code deduce.repository.dir}) over all of them.
-   */
+  /** Loads every layer, with {@code overrides} (dotted keys such as {@code deduce.repository.dir}) over all of them. */
   public static RuntimeSettings load(Map<String, ?> overrides) {
     Objects.requireNonNull(overrides, "overrides must not be null");
     return SettingsLoader.load(null, System.getenv(), System.getProperties(), overrides);
@@ -81,112 +119,50 @@ public final class RuntimeSettings {
 
   /** The bundled defaults alone, ignoring files, environment and system properties. */
   public static RuntimeSettings defaults() {
-    return SettingsLoader.load(null, Map.of(), new java.util.Properties());
-  }
-
-  /** {@code deduce.durability}. */
-  public Durability durability() {
-    return durability;
-  }
-
-  /** {@code deduce.drain-timeout}: how long close() waits for in-flight requests. */
-  public Duration drainTimeout() {
-    return drainTimeout;
-  }
-
-  /** {@code deduce.stream-max-in-flight}: requests a stream keeps outstanding. */
-  public int streamMaxInFlight() {
-    return streamMaxInFlight;
-  }
-
-  /** {@code deduce.idempotency-max-keys}: idempotency keys remembered in memory. */
-  public int idempotencyMaxKeys() {
-    return idempotencyMaxKeys;
-  }
-
-  /** {@code deduce.store.group-commit-max-records}: records per store call. */
-  public int groupCommitMaxRecords() {
-    return groupCommitMaxRecords;
-  }
-
-  /** {@code deduce.store.group-commit-max-delay}: longest wait for more records before a store call. */
-  public Duration groupCommitMaxDelay() {
-    return groupCommitMaxDelay;
-  }
-
-  /** {@code deduce.store.group-commit-capacity}: records the writer holds before callers block. */
-  public int groupCommitCapacity() {
-    return groupCommitCapacity;
-  }
-
-  /** {@code deduce.store.retry-max-attempts}: store calls in all for a failing result write. */
-  public int storeRetryMaxAttempts() {
-    return storeRetryMaxAttempts;
-  }
-
-  /** {@code deduce.store.retry-initial-backoff}. */
-  public Duration storeRetryInitialBackoff() {
-    return storeRetryInitialBackoff;
-  }
-
-  /** {@code deduce.store.retry-max-backoff}. */
-  public Duration storeRetryMaxBackoff() {
-    return storeRetryMaxBackoff;
-  }
-
-  /** {@code deduce.defaults}: settings of a model without overrides. */
-  public ModelSettings defaultModelSettings() {
-    return defaults;
+    return SettingsLoader.load(null, Map.of(), new Properties());
   }
 
   /** Settings for {@code model}: {@code deduce.models.<model>} over {@code deduce.defaults}. */
   public ModelSettings model(String model) {
-    return models.getOrDefault(model, defaults);
+    return models.getOrDefault(model, defaultModelSettings);
   }
 
-  /** {@code deduce.plugins.dir}: the folder of plugin files, if set. */
-  public Optional<Path> pluginsDir() {
-    return host.pluginsDir();
-  }
+  /** {@code store.group-commit-max-records}. */
+  public int groupCommitMaxRecords() { return store.groupCommitMaxRecords(); }
 
-  /** {@code deduce.plugins.trusted-digests}: SHA-256 digests of trusted plugin files; empty trusts every file. */
-  public List<String> trustedDigests() {
-    return host.trustedDigests();
-  }
+  /** {@code store.group-commit-max-delay}. */
+  public Duration groupCommitMaxDelay() { return store.groupCommitMaxDelay(); }
 
-  /** {@code deduce.repository.dir}: the model repository folder, if set. */
-  public Optional<Path> modelsDir() {
-    return host.modelsDir();
-  }
+  /** {@code store.group-commit-capacity}. */
+  public int groupCommitCapacity() { return store.groupCommitCapacity(); }
 
-  /** {@code deduce.repository.poll-interval}: how often the repository is checked for changes; zero = never. */
-  public Duration pollInterval() {
-    return host.pollInterval();
-  }
+  /** {@code store.retry-max-attempts}. */
+  public int storeRetryMaxAttempts() { return store.retryMaxAttempts(); }
 
-  /** {@code deduce.store.id}: the store provider's id, if set. */
-  public Optional<String> storeId() {
-    return host.storeId().isEmpty() ? Optional.empty() : Optional.of(host.storeId());
-  }
+  /** {@code store.retry-initial-backoff}. */
+  public Duration storeRetryInitialBackoff() { return store.retryInitialBackoff(); }
 
-  /** {@code deduce.store.location}: where the store opens, if set. */
-  public Optional<Path> storeLocation() {
-    return host.storeLocation();
-  }
+  /** {@code store.retry-max-backoff}. */
+  public Duration storeRetryMaxBackoff() { return store.retryMaxBackoff(); }
 
-  /** {@code deduce.store.options}: the store provider's own options. */
-  public Map<String, String> storeOptions() {
-    return host.storeOptions();
-  }
+  /** {@code plugins.dir}. */
+  public Optional<Path> pluginsDir() { return plugins.dir(); }
 
-  /** Every layer merged, including keys outside {@code deduce} (plugins read their own sections from it). */
-  public Config config() {
-    return config;
-  }
+  /** {@code plugins.trusted-digests}. */
+  public List<String> trustedDigests() { return plugins.trustedDigests(); }
 
-  @Override
-  public String toString() {
-    return "RuntimeSettings{durability=" + durability + ", drain-timeout=" + drainTimeout + ", models="
-        + models.keySet() + ", defaults=" + defaults + "}";
-  }
+  /** {@code repository.dir}. */
+  public Optional<Path> modelsDir() { return repository.dir(); }
+
+  /** {@code repository.poll-interval}. */
+  public Duration pollInterval() { return repository.pollInterval(); }
+
+  /** {@code store.id}. */
+  public Optional<String> storeId() { return store.id(); }
+
+  /** {@code store.location}. */
+  public Optional<Path> storeLocation() { return store.location(); }
+
+  /** {@code store.options}. */
+  public Map<String, String> storeOptions() { return store.options(); }
 }

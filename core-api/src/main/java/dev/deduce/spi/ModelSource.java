@@ -16,7 +16,7 @@ import java.util.TreeSet;
  * @param version the model version
  * @param path    the model file, or folder for formats such as SavedModel
  * @param format  the format id, one of the engine's {@link InferenceEngine#formats()}
- * @param options engine options from the model config, e.g. {@code intraOpThreads}
+ * @param options engine options from the model config, e.g. {@code intra-op-threads}
  */
 public record ModelSource(String name, String version, Path path, String format, Map<String, String> options) {
 

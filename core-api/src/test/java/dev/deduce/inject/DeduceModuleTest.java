@@ -7,7 +7,6 @@ import com.google.inject.CreationException;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.ProvisionException;
-import com.typesafe.config.Config;
 import dev.deduce.api.DataType;
 import dev.deduce.api.InferenceService;
 import dev.deduce.api.NamedTensors;
@@ -56,8 +55,7 @@ class DeduceModuleTest {
       assertThat(injector.getInstance(ModelRepository.class).models()).containsExactly("relu");
       assertThat(injector.getInstance(PluginHost.class).engine(ReferenceEngine.ID)).isPresent();
       assertThat(injector.getInstance(MeterRegistry.class)).isSameAs(registry);
-      assertThat(injector.getInstance(Config.class).getString("deduce.repository.dir"))
-          .isEqualTo(models().toString());
+      assertThat(injector.getInstance(RuntimeSettings.class).modelsDir()).contains(models());
       assertThat(lifecycle.health()).isEqualTo(new Health(true, true, List.of()));
     } finally {
       lifecycle.close();
@@ -68,7 +66,7 @@ class DeduceModuleTest {
   }
 
   @Test
-  void pluginEnginesFromTheFolderGetTheInjectedConfigAndServeRepositoryModels() throws Exception {
+  void pluginEnginesFromTheFolderGetTheirInjectedSettingsAndServeRepositoryModels() throws Exception {
     Path plugins = Files.createDirectory(tmp.resolve("plugins"));
     PluginJars.plugin("metered").classes("injected")
         .text(PluginJars.ENGINE_SERVICES, "dev.deduce.plugin.fixture.injected.MeteredEngine\n")
@@ -77,9 +75,9 @@ class DeduceModuleTest {
     Files.writeString(models.resolve("relu").resolve("1").resolve("model.conf"),
         "engine = metered-graph\nfile = relu.dgraph\n");
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    // the plugin's engine reads its id from the injected Config, so the id proves the injection
+    // the plugin's engine takes its id from the injected plugin setting, so the id proves the injection
     RuntimeSettings settings = RuntimeSettings.load(Map.of("deduce.repository.dir", models.toString(),
-        "deduce.plugins.dir", plugins.toString(), "fixture.engine-id", "metered-graph"));
+        "deduce.plugins.dir", plugins.toString(), "deduce.plugins.settings.fixture.engine-id", "metered-graph"));
     Injector injector = Guice.createInjector(new DeduceModule(settings, registry));
     try (DeduceLifecycle lifecycle = injector.getInstance(DeduceLifecycle.class)) {
       assertThat(injector.getInstance(PluginHost.class).problems()).isEmpty();

@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
+import com.google.inject.name.Names;
 import dev.deduce.api.DataType;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.Tensor;
@@ -40,14 +39,13 @@ class GuiceExtensionCreatorTest {
   }
 
   @Test
-  void pluginEngineGetsTheHostsConfigAndMeterRegistryInjected() throws Exception {
+  void pluginEngineGetsTheHostsPluginSettingAndMeterRegistryInjected() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    Config config = ConfigFactory.parseMap(Map.of("fixture.engine-id", "metered-graph"));
     Injector injector = Guice.createInjector(new AbstractModule() {
       @Override
       protected void configure() {
         bind(MeterRegistry.class).toInstance(registry);
-        bind(Config.class).toInstance(config);
+        Names.bindProperties(binder(), Map.of("fixture.engine-id", "metered-graph"));
       }
     });
     Path plugins = meteredPlugin();
@@ -82,7 +80,7 @@ class GuiceExtensionCreatorTest {
         .extensionCreator(new GuiceExtensionCreator(injector)).start()) {
       assertThat(host.problems()).singleElement().satisfies(p -> {
         assertThat(p.reason()).isEqualTo(PluginProblem.Reason.EXTENSION_FAILED);
-        assertThat(p.message()).contains("MeteredEngine").contains("com.typesafe.config.Config")
+        assertThat(p.message()).contains("MeteredEngine").contains("fixture.engine-id")
             .contains("does not bind");
       });
       assertThat(host.plugins()).isEmpty();

@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * {@code djl}) on DJL's PyTorch engine (engine id {@code djl}), offline: the natives come from the bundled jars.
  *
  * <p>Model options: {@code inputs} and {@code outputs} (the signature, e.g. {@code x:FLOAT32[-1,16]}), {@code
- * blockFactory} (block models), {@code intraOpThreads}, {@code interOpThreads}, {@code device} ({@code
+ * blockFactory} (block models), {@code intra-op-threads}, {@code inter-op-threads}, {@code device} ({@code
  * auto|cpu|gpu}), {@code maxElements}, and {@code block.*} for the block factory.
  */
 public final class DjlEngine implements InferenceEngine {

@@ -29,9 +29,9 @@ final class DjlOptions {
 
   static final String INPUTS = "inputs";
   static final String OUTPUTS = "outputs";
-  static final String BLOCK_FACTORY = "blockFactory";
-  static final String INTRA_OP_THREADS = "intraOpThreads";
-  static final String INTER_OP_THREADS = "interOpThreads";
+  static final String BLOCK_FACTORY = "block-factory";
+  static final String INTRA_OP_THREADS = "intra-op-threads";
+  static final String INTER_OP_THREADS = "inter-op-threads";
   static final String DEVICE = "device";
   /** Keys starting with this go to the block factory untouched. */
   static final String BLOCK_PREFIX = "block.";

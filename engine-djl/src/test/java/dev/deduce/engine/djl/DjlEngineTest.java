@@ -92,7 +92,7 @@ class DjlEngineTest {
     ReferenceModel model = ModelKit.multiOutput();
     Path file = new DjlBlockWriter().write(model.graph(), Files.createDirectory(dir.resolve("block")));
     Map<String, String> options = Map.of("device", "cpu", "maxElements", "4096",
-        "intraOpThreads", Integer.toString(PyTorch.intraOpThreads()));
+        "intra-op-threads", Integer.toString(PyTorch.intraOpThreads()));
     engine.load(ModelSource.of("warm", "1", script(ModelKit.identity()), "torchscript")).close();
     try (LoadedModel m = engine.load(new ModelSource(model.name(), "1", file, "djl", options))) {
       NamedTensors in = model.inputs(7);
@@ -102,8 +102,8 @@ class DjlEngineTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "intraOpThreads|many|intraOpThreads",
-      "interOpThreads|-1|interOpThreads",
+      "intra-op-threads|many|intra-op-threads",
+      "inter-op-threads|-1|inter-op-threads",
       "device|tpu|auto, cpu or gpu",
       "device|gpu|sees no GPU",
       "maxElements|0|maxElements",
@@ -124,7 +124,7 @@ class DjlEngineTest {
     engine.load(ModelSource.of("identity", "1", file, "torchscript")).close();
     String other = Integer.toString(PyTorch.intraOpThreads() + 1);
     assertThatThrownBy(() -> engine.load(new ModelSource("m", "1", file, "torchscript",
-        Map.of("intraOpThreads", other))))
+        Map.of("intra-op-threads", other))))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("process-wide");
   }
 
@@ -191,11 +191,11 @@ class DjlEngineTest {
     ReferenceModel model = ModelKit.mlpSmall();
     Path file = new DjlBlockWriter().write(model.graph(), dir);
     Map<String, String> none = new HashMap<>();
-    none.put("blockFactory", "");
+    none.put("block-factory", "");
     assertThatThrownBy(() -> engine.load(new ModelSource("m", "1", file, "djl", none)))
-        .isInstanceOf(ModelLoadException.class).hasMessageContaining("no option blockFactory");
+        .isInstanceOf(ModelLoadException.class).hasMessageContaining("no option block-factory");
     assertThatThrownBy(() -> engine.load(new ModelSource("m", "1", file, "djl",
-        Map.of("blockFactory", "com.example.Missing"))))
+        Map.of("block-factory", "com.example.Missing"))))
         .isInstanceOf(ModelLoadException.class).hasMessageContaining("com.example.Missing")
         .hasMessageContaining("not found");
   }

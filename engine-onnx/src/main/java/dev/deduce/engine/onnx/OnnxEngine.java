@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs {@code .onnx} models on ONNX Runtime (engine id {@code onnx}, format {@code onnx}).
  *
- * <p>Model options: {@code intraOpThreads}, {@code interOpThreads} (0 = ONNX Runtime's choice), {@code optimization}
- * ({@code none|basic|extended|all}), {@code executionProvider} ({@code auto|cpu|cuda}) and {@code maxElements}.
+ * <p>Model options: {@code intra-op-threads}, {@code inter-op-threads} (0 = ONNX Runtime's choice), {@code optimization}
+ * ({@code none|basic|extended|all}), {@code execution-provider} ({@code auto|cpu|cuda}) and {@code maxElements}.
  */
 public final class OnnxEngine implements InferenceEngine {
 

@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
 /** The per-model options of the ONNX engine, parsed and checked once at load. */
 final class OnnxOptions {
 
-  static final String INTRA_OP_THREADS = "intraOpThreads";
-  static final String INTER_OP_THREADS = "interOpThreads";
+  static final String INTRA_OP_THREADS = "intra-op-threads";
+  static final String INTER_OP_THREADS = "inter-op-threads";
   static final String OPTIMIZATION = "optimization";
-  static final String EXECUTION_PROVIDER = "executionProvider";
+  static final String EXECUTION_PROVIDER = "execution-provider";
   static final Set<String> KEYS = Set.of(INTRA_OP_THREADS, INTER_OP_THREADS, OPTIMIZATION, EXECUTION_PROVIDER,
       ModelSource.MAX_ELEMENTS);
 
@@ -73,10 +73,10 @@ final class OnnxOptions {
     if (provider == Provider.CUDA && !cuda) {
       throw new ModelLoadException(path, "option " + EXECUTION_PROVIDER + " is cuda, but this ONNX Runtime has no"
           + " CUDA provider (it has " + available + "); expected the GPU build of ONNX Runtime on the class path,"
-          + " or executionProvider auto or cpu");
+          + " or execution-provider auto or cpu");
     }
     if (provider == Provider.AUTO && !cuda && CPU_FALLBACK_LOGGED.compareAndSet(false, true)) {
-      LOG.info("ONNX Runtime has no CUDA provider here (it has {}); models with executionProvider=auto run on CPU",
+      LOG.info("ONNX Runtime has no CUDA provider here (it has {}); models with execution-provider=auto run on CPU",
           available);
     }
     SessionOptions options = new SessionOptions();

@@ -121,8 +121,8 @@ class OnnxEngineTest {
   void validOptionsAreApplied() throws IOException {
     ReferenceModel model = ModelKit.multiOutput();
     Path file = new OnnxWriter().write(model.graph(), dir);
-    Map<String, String> options = Map.of("intraOpThreads", "1", "interOpThreads", "1", "optimization", "none",
-        "executionProvider", "cpu", "maxElements", "4096");
+    Map<String, String> options = Map.of("intra-op-threads", "1", "inter-op-threads", "1", "optimization", "none",
+        "execution-provider", "cpu", "maxElements", "4096");
     try (LoadedModel m = engine.load(new ModelSource(model.name(), "1", file, "onnx", options))) {
       NamedTensors in = model.inputs(7);
       Tolerance.assertMatches(m.run(in), model.expected(in), "with options");
@@ -131,11 +131,11 @@ class OnnxEngineTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "intraOpThreads|many|intraOpThreads",
-      "interOpThreads|-1|interOpThreads",
+      "intra-op-threads|many|intra-op-threads",
+      "inter-op-threads|-1|inter-op-threads",
       "optimization|max|none, basic, extended or all",
-      "executionProvider|tpu|auto, cpu or cuda",
-      "executionProvider|cuda|no CUDA provider",
+      "execution-provider|tpu|auto, cpu or cuda",
+      "execution-provider|cuda|no CUDA provider",
       "maxElements|0|maxElements",
       "intraOpThread|2|unknown option 'intraOpThread'"})
   void badOptionIsALoadErrorSayingWhatWasExpected(String key, String value, String expected) throws IOException {

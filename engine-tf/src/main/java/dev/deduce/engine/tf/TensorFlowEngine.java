@@ -14,7 +14,7 @@ import org.tensorflow.proto.ConfigProto;
  * Runs TensorFlow SavedModel folders on TensorFlow Java (engine id {@code tensorflow}, format {@code savedmodel}).
  *
  * <p>Model options: {@code tags} (comma-separated, default {@code serve}), {@code signature} (default
- * {@code serving_default}), {@code intraOpThreads}, {@code interOpThreads} (0 = TensorFlow's choice), {@code device}
+ * {@code serving_default}), {@code intra-op-threads}, {@code inter-op-threads} (0 = TensorFlow's choice), {@code device}
  * ({@code auto|cpu|gpu}) and {@code maxElements}. System property {@code deduce.tensorflow.cacheDir} moves the
  * folder TensorFlow's natives are unpacked into (default {@code ~/.cache/deduce/javacpp}).
  */

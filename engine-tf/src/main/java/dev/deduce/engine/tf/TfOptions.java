@@ -16,8 +16,8 @@ final class TfOptions {
 
   static final String TAGS = "tags";
   static final String SIGNATURE = "signature";
-  static final String INTRA_OP_THREADS = "intraOpThreads";
-  static final String INTER_OP_THREADS = "interOpThreads";
+  static final String INTRA_OP_THREADS = "intra-op-threads";
+  static final String INTER_OP_THREADS = "inter-op-threads";
   static final String DEVICE = "device";
   static final Set<String> KEYS = Set.of(TAGS, SIGNATURE, INTRA_OP_THREADS, INTER_OP_THREADS, DEVICE,
       ModelSource.MAX_ELEMENTS);

@@ -184,7 +184,7 @@ class TensorFlowEngineTest {
   void validOptionsAreApplied() throws IOException {
     ReferenceModel model = ModelKit.multiOutput();
     Path folder = new SavedModelWriter().write(model.graph(), dir);
-    try (LoadedModel m = load(folder, Map.of("intraOpThreads", "1", "interOpThreads", "1", "device", "cpu",
+    try (LoadedModel m = load(folder, Map.of("intra-op-threads", "1", "inter-op-threads", "1", "device", "cpu",
         "maxElements", "4096", "tags", "serve", "signature", "serving_default"))) {
       NamedTensors in = model.inputs(7);
       Tolerance.assertMatches(m.run(in), model.expected(in), "with options");
@@ -193,8 +193,8 @@ class TensorFlowEngineTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "intraOpThreads|many|intraOpThreads",
-      "interOpThreads|-1|interOpThreads",
+      "intra-op-threads|many|intra-op-threads",
+      "inter-op-threads|-1|inter-op-threads",
       "device|tpu|auto, cpu or gpu",
       "device|gpu|CPU-only",
       "tags|' , '|one or more comma-separated tags",

@@ -1,92 +1,115 @@
 package dev.deduce.perf.sla;
 
+import static dev.deduce.config.internal.Checks.notNegative;
+import static dev.deduce.config.internal.Checks.positive;
+import static dev.deduce.config.internal.Checks.range;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigSyntax;
-import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueType;
+import com.typesafe.config.ConfigValueFactory;
+import dev.deduce.config.internal.Binder;
+import dev.deduce.config.SettingException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * One model's service-level agreement: the load to apply, how to measure it, and the targets it must meet.
  *
- * <p>Read from a HOCON or JSON file (see the module README for every key); immutable. Every bad key or value fails
- * with an {@link IllegalArgumentException} naming the file, the key, the value and what is allowed.
+ * <p>Read from a HOCON or JSON file (see the module README for every key) over {@code sla-reference.conf}, which holds
+ * every default. Every bad key or value fails with an {@link IllegalArgumentException} naming the file, the key, the
+ * value and what is allowed.
+ *
+ * @param name           the SLA's name; by default its file name without extension
+ * @param model          the model to drive
+ * @param version        the version to drive; empty for the serving default
+ * @param concurrency    callers, each with one request outstanding (closed loop, like perf_analyzer's concurrency)
+ * @param batch          rows (dimension 0) in each request
+ * @param inputs         shapes for inputs with dynamic non-batch dimensions; dimension 0 is always {@code batch}
+ * @param warmUp         load applied before measuring starts; nothing from it is reported
+ * @param window         one measurement window
+ * @param duration       the most time spent measuring, warm-up excluded; 0 in the file means window x max-windows
+ * @param maxWindows     the most measurement windows
+ * @param stability      when a measurement counts as stable
+ * @param requestTimeout timeout of each request
+ * @param targets        what the measurement must meet
  */
-public final class SlaSpec {
+public record SlaSpec(String name, String model, Optional<String> version, int concurrency, int batch,
+    Map<String, List<Long>> inputs, Duration warmUp, Duration window, Duration duration, int maxWindows,
+    Stability stability, Duration requestTimeout, Targets targets) {
 
-  private static final Set<String> KEYS = Set.of("model", "version", "concurrency", "batch", "inputs", "warm-up",
-      "window", "duration", "max-windows", "stability", "request-timeout", "targets");
-  private static final Set<String> STABILITY_KEYS = Set.of("windows", "tolerance-percent", "required");
-  private static final Set<String> TARGET_KEYS = Set.of("p50", "p95", "p99", "min-throughput", "max-error-rate");
-
-  private final String name;
-  private final String model;
-  private final String version;
-  private final int concurrency;
-  private final int batch;
-  private final Map<String, long[]> inputShapes;
-  private final Duration warmUp;
-  private final Duration window;
-  private final Duration duration;
-  private final int maxWindows;
-  private final int stableWindows;
-  private final double tolerancePercent;
-  private final boolean stabilityRequired;
-  private final Duration requestTimeout;
-  private final Duration p50;
-  private final Duration p95;
-  private final Duration p99;
-  private final Double minThroughput;
-  private final double maxErrorRate;
-
-  private SlaSpec(String name, Reader r) {
-    this.name = name;
-    this.model = r.string("model");
-    this.version = r.has("version") ? r.string("version") : null;
-    this.concurrency = r.integer("concurrency", 1, 1, 4096);
-    this.batch = r.integer("batch", 1, 1, 1 << 20);
-    this.inputShapes = r.shapes("inputs");
-    this.warmUp = r.duration("warm-up", Duration.ofSeconds(2), true);
-    this.window = r.duration("window", Duration.ofSeconds(2), false);
-    this.maxWindows = r.integer("max-windows", 10, 1, 10_000);
-    this.duration = r.duration("duration", window.multipliedBy(maxWindows), false);
-    this.stableWindows = r.integer("stability.windows", 3, 1, 100);
-    this.tolerancePercent = r.number("stability.tolerance-percent", 10.0, 0.0, 1000.0);
-    this.stabilityRequired = r.bool("stability.required", false);
-    this.requestTimeout = r.duration("request-timeout", Duration.ofSeconds(10), false);
-    this.p50 = r.has("targets.p50") ? r.duration("targets.p50", null, false) : null;
-    this.p95 = r.has("targets.p95") ? r.duration("targets.p95", null, false) : null;
-    this.p99 = r.has("targets.p99") ? r.duration("targets.p99", null, false) : null;
-    this.minThroughput = r.has("targets.min-throughput")
-        ? r.number("targets.min-throughput", 0, 0, Double.MAX_VALUE) : null;
-    this.maxErrorRate = r.number("targets.max-error-rate", 0.0, 0.0, 1.0);
+  /** Checks every range and that the duration holds at least one window. */
+  public SlaSpec {
     if (model.isBlank()) {
-      throw r.bad("model", "\"\"", "a non-blank model name");
+      throw new SettingException("model", "\"\"", "a non-blank model name");
     }
+    range("concurrency", concurrency, 1, 4096);
+    range("batch", batch, 1, 1 << 20);
+    inputs.forEach((input, shape) -> {
+      if (shape.isEmpty() || shape.stream().anyMatch(d -> d < 0)) {
+        throw new SettingException("inputs." + input, shape, "a list of whole dimensions of 0 or more");
+      }
+    });
+    notNegative("warm-up", warmUp);
+    positive("window", window);
+    range("max-windows", maxWindows, 1, 10_000);
+    duration = duration.isZero() ? window.multipliedBy(maxWindows) : duration;
     if (duration.compareTo(window) < 0) {
-      throw r.bad("duration", r.render("duration"), "at least one window (" + r.render("window") + ")");
+      throw new SettingException("duration", Binder.text(duration), "at least one window (" + Binder.text(window)
+          + ")");
+    }
+    positive("request-timeout", requestTimeout);
+  }
+
+  /**
+   * {@code stability}.
+   *
+   * @param windows          consecutive windows that must agree for the measurement to be stable
+   * @param tolerancePercent how far, in percent of their mean, throughput and p95 of those windows may spread
+   * @param required         whether an unstable measurement fails the SLA
+   */
+  public record Stability(int windows, double tolerancePercent, boolean required) {
+    /** Checks the ranges. */
+    public Stability {
+      range("windows", windows, 1, 100);
+      range("tolerance-percent", tolerancePercent, 0.0, 1000.0);
     }
   }
 
   /**
-   * Reads one SLA file; JSON is accepted as it is valid HOCON. Its name is the file name without extension.
+   * {@code targets}; latency targets are optional.
+   *
+   * @param p50           target for the median latency
+   * @param p95           target for the 95th percentile latency
+   * @param p99           target for the 99th percentile latency
+   * @param minThroughput inferences (rows) per second: requests per second times {@code batch}
+   * @param maxErrorRate  highest fraction of requests that may fail, 0 to 1
+   */
+  public record Targets(Optional<Duration> p50, Optional<Duration> p95, Optional<Duration> p99,
+      Optional<Double> minThroughput, double maxErrorRate) {
+    /** Checks the ranges. */
+    public Targets {
+      p50.ifPresent(d -> positive("p50", d));
+      p95.ifPresent(d -> positive("p95", d));
+      p99.ifPresent(d -> positive("p99", d));
+      minThroughput.ifPresent(t -> range("min-throughput", t, 0.0, Double.MAX_VALUE));
+      range("max-error-rate", maxErrorRate, 0.0, 1.0);
+    }
+  }
+
+  /**
+   * Reads one SLA file; JSON is accepted as it is valid HOCON.
    *
    * @throws IllegalArgumentException naming the file and what is wrong with it
    */
@@ -105,8 +128,22 @@ public final class SlaSpec {
       throw new IllegalArgumentException("SLA file " + file + " cannot be parsed: " + e.getMessage()
           + "; expected HOCON or JSON", e);
     }
+    if (!config.hasPath("model")) {
+      throw new IllegalArgumentException("SLA file " + file + " has no 'model'; expected the name of the model"
+          + " to drive, e.g. model = mlp-small");
+    }
     int dot = fileName.lastIndexOf('.');
-    return new SlaSpec(dot > 0 ? fileName.substring(0, dot) : fileName, new Reader(file, config));
+    if (!config.hasPath("name")) {
+      config = config.withValue("name", ConfigValueFactory.fromAnyRef(dot > 0 ? fileName.substring(0, dot)
+          : fileName, "the name of " + file));
+    }
+    Config reference = ConfigFactory.parseResources(SlaSpec.class, "sla-reference.conf",
+        ConfigParseOptions.defaults().setAllowMissing(false));
+    try {
+      return Binder.bind(config.withFallback(reference), SlaSpec.class, "");
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("SLA file " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -135,262 +172,45 @@ public final class SlaSpec {
       throw new IllegalArgumentException("SLA folder " + path + " holds no .conf or .json file; expected one SLA"
           + " file per model");
     }
-    List<SlaSpec> specs = new ArrayList<>();
-    for (Path f : files) {
-      specs.add(parse(f));
-    }
-    return List.copyOf(specs);
+    return files.stream().map(SlaSpec::parse).toList();
   }
 
-  /** The SLA's name: its file name without extension. */
-  public String name() {
-    return name;
-  }
-
-  /** The model to drive. */
-  public String model() {
-    return model;
-  }
-
-  /** The version to drive; empty for the serving default. */
-  public Optional<String> version() {
-    return Optional.ofNullable(version);
-  }
-
-  /** Callers, each with one request outstanding at a time (closed loop, like perf_analyzer's concurrency mode). */
-  public int concurrency() {
-    return concurrency;
-  }
-
-  /** Rows (dimension 0) in each request. */
-  public int batch() {
-    return batch;
-  }
-
-  /** Shapes for inputs with dynamic non-batch dimensions, by input name; dimension 0 is always {@link #batch()}. */
+  /** Shapes for inputs with dynamic non-batch dimensions, by input name, as arrays. */
   public Map<String, long[]> inputShapes() {
     Map<String, long[]> copy = new LinkedHashMap<>();
-    inputShapes.forEach((k, v) -> copy.put(k, v.clone()));
+    inputs.forEach((k, v) -> copy.put(k, v.stream().mapToLong(Long::longValue).toArray()));
     return copy;
   }
 
-  /** Load applied before measuring starts; nothing from it is reported. */
-  public Duration warmUp() {
-    return warmUp;
-  }
+  /** {@code stability.windows}. */
+  public int stableWindows() { return stability.windows(); }
 
-  /** One measurement window. */
-  public Duration window() {
-    return window;
-  }
+  /** {@code stability.tolerance-percent}. */
+  public double tolerancePercent() { return stability.tolerancePercent(); }
 
-  /** The most time spent measuring, warm-up excluded. */
-  public Duration duration() {
-    return duration;
-  }
+  /** {@code stability.required}. */
+  public boolean stabilityRequired() { return stability.required(); }
 
-  /** The most measurement windows. */
-  public int maxWindows() {
-    return maxWindows;
-  }
+  /** {@code targets.p50}. */
+  public Optional<Duration> p50() { return targets.p50(); }
 
-  /** How many consecutive windows must agree for the measurement to be stable. */
-  public int stableWindows() {
-    return stableWindows;
-  }
+  /** {@code targets.p95}. */
+  public Optional<Duration> p95() { return targets.p95(); }
 
-  /** How far, in percent of their mean, throughput and p95 of the last windows may spread and count as stable. */
-  public double tolerancePercent() {
-    return tolerancePercent;
-  }
+  /** {@code targets.p99}. */
+  public Optional<Duration> p99() { return targets.p99(); }
 
-  /** Whether an unstable measurement fails the SLA. */
-  public boolean stabilityRequired() {
-    return stabilityRequired;
-  }
-
-  /** Timeout of each request. */
-  public Duration requestTimeout() {
-    return requestTimeout;
-  }
-
-  /** Target for the median latency. */
-  public Optional<Duration> p50() {
-    return Optional.ofNullable(p50);
-  }
-
-  /** Target for the 95th percentile latency. */
-  public Optional<Duration> p95() {
-    return Optional.ofNullable(p95);
-  }
-
-  /** Target for the 99th percentile latency. */
-  public Optional<Duration> p99() {
-    return Optional.ofNullable(p99);
-  }
-
-  /** Minimum throughput in inferences (rows) per second: requests per second times {@link #batch()}. */
+  /** {@code targets.min-throughput}. */
   public OptionalDouble minThroughput() {
-    return minThroughput == null ? OptionalDouble.empty() : OptionalDouble.of(minThroughput);
+    return targets.minThroughput().map(OptionalDouble::of).orElse(OptionalDouble.empty());
   }
 
-  /** Highest fraction of requests that may fail, 0 to 1. */
-  public double maxErrorRate() {
-    return maxErrorRate;
-  }
+  /** {@code targets.max-error-rate}. */
+  public double maxErrorRate() { return targets.maxErrorRate(); }
 
   @Override
   public String toString() {
-    return "SlaSpec{" + name + ": model=" + model + (version == null ? "" : ", version=" + version)
+    return "SlaSpec{" + name + ": model=" + model + version.map(v -> ", version=" + v).orElse("")
         + ", concurrency=" + concurrency + ", batch=" + batch + "}";
-  }
-
-  /** Reads typed values, turning every problem into an error naming the file, key, value and what is allowed. */
-  private static final class Reader {
-    private final Path file;
-    private final Config config;
-
-    Reader(Path file, Config config) {
-      this.file = file;
-      this.config = config;
-      unknown(config.root(), "", KEYS);
-      if (config.hasPath("stability")) {
-        unknown(object("stability"), "stability.", STABILITY_KEYS);
-      }
-      if (config.hasPath("targets")) {
-        unknown(object("targets"), "targets.", TARGET_KEYS);
-      }
-      if (!config.hasPath("model")) {
-        throw new IllegalArgumentException("SLA file " + file + " has no 'model'; expected the name of the model"
-            + " to drive, e.g. model = mlp-small");
-      }
-    }
-
-    boolean has(String key) {
-      return config.hasPath(key);
-    }
-
-    String render(String key) {
-      return config.hasPath(key) ? show(config.getValue(key)) : "its default";
-    }
-
-    /** Strings as written, other values as HOCON renders them. */
-    static String show(ConfigValue v) {
-      if (v.valueType() == ConfigValueType.STRING) {
-        String s = (String) v.unwrapped();
-        return s.isBlank() ? v.render() : s;
-      }
-      return v.render();
-    }
-
-    String string(String key) {
-      ConfigValue v = config.getValue(key);
-      if (v.valueType() != ConfigValueType.STRING && v.valueType() != ConfigValueType.NUMBER) {
-        throw bad(key, show(v), "a string");
-      }
-      return String.valueOf(v.unwrapped());
-    }
-
-    int integer(String key, int fallback, int min, int max) {
-      if (!config.hasPath(key)) {
-        return fallback;
-      }
-      ConfigValue v = config.getValue(key);
-      Object raw = v.unwrapped();
-      if (raw instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.doubleValue() >= min
-          && n.doubleValue() <= max) {
-        return n.intValue();
-      }
-      throw bad(key, show(v), "a whole number from " + min + " to " + max);
-    }
-
-    double number(String key, double fallback, double min, double max) {
-      if (!config.hasPath(key)) {
-        return fallback;
-      }
-      ConfigValue v = config.getValue(key);
-      if (v.unwrapped() instanceof Number n && n.doubleValue() >= min && n.doubleValue() <= max
-          && Double.isFinite(n.doubleValue())) {
-        return n.doubleValue();
-      }
-      throw bad(key, show(v), "a number from " + fmt(min) + " to " + fmt(max));
-    }
-
-    boolean bool(String key, boolean fallback) {
-      if (!config.hasPath(key)) {
-        return fallback;
-      }
-      ConfigValue v = config.getValue(key);
-      if (v.unwrapped() instanceof Boolean b) {
-        return b;
-      }
-      throw bad(key, show(v), "true or false");
-    }
-
-    Duration duration(String key, Duration fallback, boolean zeroAllowed) {
-      if (!config.hasPath(key)) {
-        return fallback;
-      }
-      ConfigValue v = config.getValue(key);
-      Duration d;
-      try {
-        d = config.getDuration(key);
-      } catch (ConfigException e) {
-        throw bad(key, show(v), "a duration such as 500ms, 2s or 1m");
-      }
-      if (d.isNegative() || (!zeroAllowed && d.isZero())) {
-        throw bad(key, show(v), zeroAllowed ? "a duration of zero or more" : "a positive duration");
-      }
-      return d;
-    }
-
-    Map<String, long[]> shapes(String key) {
-      Map<String, long[]> shapes = new LinkedHashMap<>();
-      if (!config.hasPath(key)) {
-        return shapes;
-      }
-      for (Map.Entry<String, ConfigValue> e : object(key).entrySet()) {
-        String path = key + "." + e.getKey();
-        Object raw = e.getValue().unwrapped();
-        if (!(raw instanceof List<?> list) || list.isEmpty()) {
-          throw bad(path, show(e.getValue()), "a shape, a list of dimensions such as [1, 16]");
-        }
-        long[] shape = new long[list.size()];
-        for (int i = 0; i < shape.length; i++) {
-          if (!(list.get(i) instanceof Number n) || n.longValue() < 0 || n.doubleValue() != n.longValue()) {
-            throw bad(path, show(e.getValue()), "a list of whole dimensions of 0 or more");
-          }
-          shape[i] = n.longValue();
-        }
-        shapes.put(e.getKey(), shape);
-      }
-      return shapes;
-    }
-
-    private ConfigObject object(String key) {
-      ConfigValue v = config.getValue(key);
-      if (v.valueType() != ConfigValueType.OBJECT) {
-        throw bad(key, show(v), "an object { ... }");
-      }
-      return (ConfigObject) v;
-    }
-
-    private void unknown(ConfigObject object, String prefix, Set<String> allowed) {
-      for (String k : object.keySet()) {
-        if (!allowed.contains(k)) {
-          throw new IllegalArgumentException("SLA file " + file + " has unknown key '" + prefix + k
-              + "'; expected one of " + new java.util.TreeSet<>(allowed));
-        }
-      }
-    }
-
-    IllegalArgumentException bad(String key, Object value, String expected) {
-      return new IllegalArgumentException("SLA file " + file + ": " + key + " is " + value + "; expected "
-          + expected);
-    }
-
-    private static String fmt(double d) {
-      return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : String.format(Locale.ROOT, "%g", d);
-    }
   }
 }

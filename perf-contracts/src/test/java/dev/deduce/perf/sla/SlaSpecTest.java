@@ -105,26 +105,26 @@ class SlaSpecTest {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
-      "concurrency = 0                     | concurrency is 0; expected a whole number from 1 to 4096",
-      "concurrency = 1.5                   | concurrency is 1.5; expected a whole number",
-      "batch = many                        | batch is many; expected a whole number",
-      "window = soon                       | window is soon; expected a duration",
-      "window = 0s                         | window is 0s; expected a positive duration",
-      "warm-up = -1s                       | warm-up is -1s; expected a duration of zero or more",
-      "window = 2s, duration = 1s          | duration is 1s; expected at least one window (2s)",
-      "targets.p95 = fast                  | targets.p95 is fast; expected a duration",
-      "targets.max-error-rate = 2          | targets.max-error-rate is 2; expected a number from 0 to 1",
-      "targets.min-throughput = -5         | targets.min-throughput is -5; expected a number from 0",
-      "stability.required = maybe          | stability.required is maybe; expected true or false",
-      "stability = 3                       | stability is 3; expected an object",
-      "inputs { x = 16 }                   | inputs.x is 16; expected a shape",
-      "inputs { x = [1, -2] }              | expected a list of whole dimensions of 0 or more",
-      "concurency = 4                      | unknown key 'concurency'",
-      "targets.p90 = 1ms                   | unknown key 'targets.p90'",
-      "model = \"\"                        | model is \"\"; expected a non-blank model name"})
-  void badValueNamesKeyValueAndWhatIsAllowed(String line, String message) throws IOException {
+      "concurrency = 0                     | concurrency = 0                    | expected 1 to 4096",
+      "concurrency = 1.5                   | concurrency = 1.5                  | expected a whole number",
+      "batch = many                        | batch = \"many\"                     | expected a whole number",
+      "window = soon                       | window = \"soon\"                     | expected a duration",
+      "window = 0s                         | window = \"0s\"                      | expected a positive duration",
+      "warm-up = -1s                       | warm-up = \"-1s\"                     | expected a duration of zero or more",
+      "window = 2s, duration = 1s          | duration = \"1s\"                     | expected at least one window (2s)",
+      "targets.p95 = fast                  | targets.p95 = \"fast\"                | expected a duration",
+      "targets.max-error-rate = 2          | targets.max-error-rate = 2         | expected a number from 0 to 1",
+      "targets.min-throughput = -5         | targets.min-throughput = -5        | expected a number from 0",
+      "stability.required = maybe          | stability.required = \"maybe\"        | expected true or false",
+      "stability = 3                       | stability = 3                      | expected an object",
+      "inputs { x = 16 }                   | inputs.x = 16                      | expected a list of whole number",
+      "inputs { x = [1, -2] }              | inputs.x = [1,-2]                  | expected a list of whole dimensions of 0 or more",
+      "concurency = 4                      | unknown key concurency             | expected one of [",
+      "targets.p90 = 1ms                   | unknown key targets.p90            | targets.p95",
+      "model = \"\"                        | model = \"\"                       | expected a non-blank model name"})
+  void badValueNamesKeyValueAndWhatIsAllowed(String line, String keyAndValue, String expected) throws IOException {
     Path f = file("bad.conf", (line.startsWith("model") ? "" : "model = m\n") + line.replace(", ", "\n"));
     assertThatThrownBy(() -> SlaSpec.parse(f)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("bad.conf").hasMessageContaining(message);
+        .hasMessageContaining("bad.conf").hasMessageContaining(keyAndValue).hasMessageContaining(expected);
   }
 }

@@ -38,7 +38,7 @@ final class LargeMlp {
 
   ModelSource source(int intraOpThreads) {
     return new ModelSource(kit.name(), "1", file, DjlEngine.BLOCK,
-        Map.of("intraOpThreads", Integer.toString(intraOpThreads)));
+        Map.of("intra-op-threads", Integer.toString(intraOpThreads)));
   }
 
   /** The model loaded with plain DJL: the block from the same factory, the weights from the same file. */

@@ -145,7 +145,7 @@ public class OnnxBatchedThroughputBenchmark {
         default -> custom(serving);
       };
       runtime.deploy(ModelKit.MLP_LARGE, "1", new ModelSource(ModelKit.MLP_LARGE, "1", m.file, OnnxEngine.FORMAT,
-          Map.of("intraOpThreads", Integer.toString(m.intraOpThreads))), settings);
+          Map.of("intra-op-threads", Integer.toString(m.intraOpThreads))), settings);
     }
 
     private static ModelSettings custom(String serving) {

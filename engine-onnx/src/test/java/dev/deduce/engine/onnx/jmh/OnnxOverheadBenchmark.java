@@ -62,7 +62,7 @@ public class OnnxOverheadBenchmark {
     Path file = written.path();
     inputs = kit.inputs(1);
     deduce = new OnnxEngine().load(new ModelSource(kit.name(), "1", file, OnnxEngine.FORMAT,
-        Map.of("intraOpThreads", Integer.toString(intraOpThreads))));
+        Map.of("intra-op-threads", Integer.toString(intraOpThreads))));
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(intraOpThreads);
       raw = OrtEnvironment.getEnvironment().createSession(file.toString(), options);
@@ -70,7 +70,7 @@ public class OnnxOverheadBenchmark {
     runtime = DeduceRuntime.builder().engine(new OnnxEngine()).settings(RuntimeSettings.defaults())
         .durability(Durability.NONE).build();
     runtime.deploy(kit.name(), "1", new ModelSource(kit.name(), "1", file, OnnxEngine.FORMAT,
-        Map.of("intraOpThreads", Integer.toString(intraOpThreads))),
+        Map.of("intra-op-threads", Integer.toString(intraOpThreads))),
         ModelSettings.builder().batchingEnabled(false).build());
     rawInput = ByteBuffer.allocateDirect(256 * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
     rawInput.put(inputs.get("x").toFloatArray()).rewind();

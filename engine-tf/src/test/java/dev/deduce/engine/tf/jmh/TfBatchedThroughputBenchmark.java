@@ -87,7 +87,7 @@ public class TfBatchedThroughputBenchmark {
       runtime = DeduceRuntime.builder().engine(new TensorFlowEngine()).settings(RuntimeSettings.defaults())
           .durability(Durability.NONE).build();
       runtime.deploy(ModelKit.MLP_LARGE, "1", new ModelSource(ModelKit.MLP_LARGE, "1", m.written.path(),
-          TensorFlowEngine.FORMAT, Map.of("intraOpThreads", Integer.toString(m.intraOpThreads))),
+          TensorFlowEngine.FORMAT, Map.of("intra-op-threads", Integer.toString(m.intraOpThreads))),
           ModelSettings.builder().batchingEnabled(true).maxBatchSize(64).maxQueueDelay(Duration.ofMillis(1))
               .instances(Runtime.getRuntime().availableProcessors()).build());
     }

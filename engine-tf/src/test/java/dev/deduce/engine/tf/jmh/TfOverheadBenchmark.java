@@ -54,7 +54,7 @@ public class TfOverheadBenchmark {
     inputs = kit.inputs(1);
     row = inputs.get("x").toFloatArray();
     ModelSource source = new ModelSource(kit.name(), "1", written.path(), TensorFlowEngine.FORMAT,
-        Map.of("intraOpThreads", Integer.toString(intraOpThreads)));
+        Map.of("intra-op-threads", Integer.toString(intraOpThreads)));
     deduce = new TensorFlowEngine().load(source);
     raw = new RawSession(written.path(), intraOpThreads);
     runtime = DeduceRuntime.builder().engine(new TensorFlowEngine()).settings(RuntimeSettings.defaults())

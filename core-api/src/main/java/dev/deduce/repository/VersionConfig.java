@@ -1,4 +1,4 @@
-package dev.deduce.runtime;
+package dev.deduce.repository;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -8,11 +8,13 @@ import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.deduce.api.DataType;
+import dev.deduce.config.internal.Binder;
 import dev.deduce.api.ModelLoadException;
 import dev.deduce.api.ModelSignature;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.Tensor;
 import dev.deduce.api.TensorSpec;
+import dev.deduce.runtime.ModelSettings;
 import dev.deduce.spi.ModelSource;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,20 +32,20 @@ import java.util.TreeSet;
  * One version's model config: {@code <version>/model.conf} layered over the model's {@code model.conf}. Every error is
  * a {@link ModelLoadException} naming the file at fault.
  */
-public final class VersionConfig {
+final class VersionConfig {
 
-  public static final String FILE_NAME = "model.conf";
+  static final String FILE_NAME = "model.conf";
 
   private static final Set<String> OWN_KEYS = Set.of("engine", "format", "file");
   private static final Set<String> SECTIONS = Set.of("options", "warm-up", "signature");
-  private static final Set<String> MODEL_SETTING_KEYS = SettingsLoader.modelKeys();
+  private static final Set<String> MODEL_SETTING_KEYS = Binder.keys(ModelSettings.class);
 
   final String model;
   final String version;
   final Path configFile;
-  public final String engine;
-  public final String format;
-  public final Path file;
+  final String engine;
+  final String format;
+  final Path file;
   final Map<String, String> options;
   private final Config config;
   private final Path root;
@@ -62,7 +64,7 @@ public final class VersionConfig {
   }
 
   /** Parses a model.conf file; a missing one is an empty config. */
-  public static Config parse(Path file) {
+  static Config parse(Path file) {
     if (!Files.exists(file)) {
       return ConfigFactory.empty();
     }
@@ -78,9 +80,16 @@ public final class VersionConfig {
   }
 
   /** Checks a model-level config: every key known, the version policy well formed. */
-  public static VersionPolicy modelLevel(Path file, Config c) {
+  static VersionPolicy modelLevel(Path file, Config c) {
     checkKeys(file, c, true);
-    return VersionPolicy.read(file, c);
+    if (!c.hasPath("version-policy")) {
+      return VersionPolicy.DEFAULT;
+    }
+    try {
+      return Binder.bind(c.getConfig("version-policy"), VersionPolicy.class, "version-policy.");
+    } catch (IllegalArgumentException | ConfigException e) {
+      throw new ModelLoadException(file, "bad version-policy: " + e.getMessage());
+    }
   }
 
   /**
@@ -89,7 +98,7 @@ public final class VersionConfig {
    * @param engines engine id to the formats it loads
    * @param root    the repository's real path; the model file must resolve inside it
    */
-  public static VersionConfig read(String model, String version, Path versionDir, Path modelConfFile, Config modelLevel,
+  static VersionConfig read(String model, String version, Path versionDir, Path modelConfFile, Config modelLevel,
       Map<String, Set<String>> engines, Path root) {
     Path own = versionDir.resolve(FILE_NAME);
     Config ownConfig = parse(own);
@@ -129,15 +138,22 @@ public final class VersionConfig {
     }
   }
 
-  public ModelSource source() {
+  ModelSource source() {
     return new ModelSource(model, version, file, format, options);
   }
 
   /** {@code base} with this config's model settings, and warm-up inputs shaped by {@code signature}. */
-  public ModelSettings settings(ModelSettings base, ModelSignature signature) {
+  ModelSettings settings(ModelSettings base, ModelSignature signature) {
+    Config keys = ConfigFactory.empty();
+    for (String key : MODEL_SETTING_KEYS) {
+      if (config.hasPathOrNull(key)) {
+        keys = keys.withValue(key, config.getValue(key));
+      }
+    }
     ModelSettings s;
     try {
-      s = SettingsLoader.modelSettings(config, "", base);
+      s = Binder.with(Binder.bind(keys.withFallback(Binder.toConfig(base, "base settings")), ModelSettings.class,
+          ""), "warmUp", base.warmUp());
     } catch (IllegalArgumentException | ConfigException e) {
       throw new ModelLoadException(configFile, e.getMessage());
     }
@@ -145,7 +161,7 @@ public final class VersionConfig {
   }
 
   /** The engine's signature narrowed as {@code signature { ... }} declares. */
-  public ModelSignature adapt(ModelSignature engine) {
+  ModelSignature adapt(ModelSignature engine) {
     if (!config.hasPath("signature")) {
       return engine;
     }
@@ -395,7 +411,7 @@ public final class VersionConfig {
    * {@code name} resolved in {@code dir}; it must stay inside {@code dir} by name, and inside {@code root} (when given)
    * once symbolic links are followed.
    */
-  public static Path inside(Path dir, String name, Path configFile, Path root) {
+  static Path inside(Path dir, String name, Path configFile, Path root) {
     Path rel;
     try {
       rel = Path.of(name);
@@ -439,29 +455,20 @@ public final class VersionConfig {
     return out;
   }
 
-  /** Rejects unknown keys, so a typo is reported rather than ignored. */
+  /** Rejects unknown top-level keys, so a typo is reported rather than ignored; the binder checks those below. */
   private static void checkKeys(Path file, Config c, boolean modelLevel) {
-    for (Map.Entry<String, ConfigValue> e : c.entrySet()) {
-      String key = e.getKey();
-      String top = com.typesafe.config.ConfigUtil.splitPath(key).get(0);
-      if (OWN_KEYS.contains(key) || SECTIONS.contains(top) || MODEL_SETTING_KEYS.contains(key)) {
-        continue;
-      }
-      if (top.equals("version-policy")) {
-        if (modelLevel) {
-          continue;
-        }
-        throw new ModelLoadException(file, "sets " + key + ", which belongs in the model's own model.conf (one "
+    Set<String> known = new TreeSet<>(OWN_KEYS);
+    known.addAll(SECTIONS);
+    known.addAll(MODEL_SETTING_KEYS);
+    for (Map.Entry<String, ConfigValue> e : c.root().entrySet()) {
+      if (e.getKey().equals("version-policy") && !modelLevel) {
+        throw new ModelLoadException(file, "sets version-policy, which belongs in the model's own model.conf (one "
             + "folder up); expected it there");
       }
-      Set<String> known = new TreeSet<>(OWN_KEYS);
-      known.addAll(SECTIONS);
-      known.addAll(MODEL_SETTING_KEYS);
-      if (modelLevel) {
-        known.add("version-policy");
+      if (!known.contains(e.getKey()) && !e.getKey().equals("version-policy")) {
+        throw new ModelLoadException(file, "unknown key " + e.getKey() + " (" + e.getValue().origin().description()
+            + "); expected one of " + known + (modelLevel ? " or version-policy" : ""));
       }
-      throw new ModelLoadException(file, "unknown key " + key + " (" + e.getValue().origin().description()
-          + "); expected one of " + known);
     }
   }
 }
