@@ -15,7 +15,6 @@ import dev.deduce.api.OverloadedException;
 import dev.deduce.api.RequestOptions;
 import dev.deduce.api.RequestStatus;
 import dev.deduce.api.StoreException;
-import dev.deduce.api.TransientEngineException;
 import dev.deduce.spi.InferenceEngine;
 import dev.deduce.spi.LoadedModel;
 import dev.deduce.spi.ModelSource;
@@ -753,16 +752,7 @@ public final class DeduceRuntime implements InferenceService {
   }
 
   private static DeduceException storedFailure(ErrorKind kind, String message) {
-    String m = "stored result of the first request with this idempotency key: " + message;
-    switch (kind) {
-      case INVALID_INPUT: return new InvalidInputException(m);
-      case MODEL_NOT_FOUND: return new ModelNotFoundException(m);
-      case TRANSIENT_ENGINE: return new TransientEngineException(m);
-      case STORE: return new StoreException(m);
-      case OVERLOADED: return new OverloadedException(m);
-      case DEADLINE_EXCEEDED: return new DeadlineExceededException(m);
-      default: return new EngineException(m);
-    }
+    return kind.exception("stored result of the first request with this idempotency key: " + message);
   }
 
   /** Assembles a {@link DeduceRuntime}; only {@link #build()} starts anything. */

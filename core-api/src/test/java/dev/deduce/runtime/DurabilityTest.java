@@ -6,14 +6,19 @@ import static dev.deduce.runtime.Fixtures.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.deduce.api.DeduceException;
+import dev.deduce.api.ErrorKind;
 import dev.deduce.api.InferenceResult;
 import dev.deduce.api.RequestOptions;
 import dev.deduce.api.RequestStatus;
 import dev.deduce.api.StoreException;
 import dev.deduce.api.TransientEngineException;
 import dev.deduce.spi.HistoryQuery;
+import dev.deduce.spi.RequestRecord;
+import dev.deduce.spi.ResultRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -168,6 +173,27 @@ class DurabilityTest {
       assertThat(replay.requestId()).isEqualTo(first.requestId());
       assertThat(replay.output("y")).isEqualTo(first.output("y"));
       assertThat(other.calls.get()).isZero();
+    }
+  }
+
+  @Test
+  void aStoredFailureReplaysAsTheExceptionClassOfItsErrorKind() {
+    MemoryStore store = new MemoryStore();
+    Instant at = Instant.parse("2026-01-01T00:00:00Z");
+    for (ErrorKind kind : ErrorKind.values()) {
+      RequestRecord r = new RequestRecord(IdempotencyIndex.requestId(MODEL, kind.name()), MODEL, "1", rows(1, 0, 4),
+          at, at.plusSeconds(60), kind.name());
+      store.complete(List.of(ResultRecord.failed(r, "1", kind, "it failed as " + kind, at, 1)));
+    }
+    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+      rt.deploy(MODEL, "1", new TestModel(Fixtures.doublerModel()), Fixtures.settings().build());
+      for (ErrorKind kind : ErrorKind.values()) {
+        CompletableFuture<InferenceResult> replay = rt.submit(MODEL, null, rows(1, 0, 4), key(kind.name()));
+        assertThatThrownBy(replay::join).cause()
+            .isExactlyInstanceOf(kind.exception("").getClass())
+            .hasMessage("stored result of the first request with this idempotency key: it failed as " + kind)
+            .extracting(e -> ((DeduceException) e).kind()).isEqualTo(kind);
+      }
     }
   }
 
