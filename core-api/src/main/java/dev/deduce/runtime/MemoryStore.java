@@ -6,7 +6,6 @@ import dev.deduce.spi.Page;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
-import dev.deduce.spi.StoreCapabilities;
 import dev.deduce.spi.StoredRequest;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -123,11 +122,6 @@ public final class MemoryStore implements Store {
       last = e.getKey();
     }
     return new Page<>(items, more ? Optional.of(last.token()) : Optional.empty());
-  }
-
-  @Override
-  public StoreCapabilities capabilities() {
-    return StoreCapabilities.none();
   }
 
   /** Keeps the data: there is nothing to flush or release in memory. */

@@ -48,8 +48,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Times in the suite are whole milliseconds, the precision every store must keep. It checks round trips of every
  * dtype (empty and 16 MB tensors too), idempotent appends and completions (the first outcome wins), recovery of
- * PENDING requests after reopening, history filters and paging, concurrent writers, hostile text in every field, and
- * clear errors for null and oversize input.
+ * PENDING requests after reopening, history filters and paging, concurrent writers, hostile text in every field,
+ * clear errors for null and oversize input, and that the optional features ({@link Store#nativeQuery()},
+ * {@link Store#vectorSearch()}) are stable.
  *
  * <p>Errors: a caller's mistake (a null argument, a record over the size limit) is a {@link NullPointerException} or
  * {@link IllegalArgumentException} and writes nothing of its batch; a {@link StoreException} means the store itself
@@ -282,6 +283,22 @@ public abstract class StoreContract {
       List<String> seen = ids(history(HistoryQuery.all().withPageSize(size)));
       assertThat(seen).as("page size %d", size).containsExactlyElementsOf(expected(all, r -> true));
     }
+  }
+
+  // ------------------------------------------------------------------ optional features
+
+  @Test
+  void optionalFeaturesAnswerTheSameEveryTimeAndSayWhatTheyTake() {
+    boolean query = store.nativeQuery().isPresent();
+    boolean vectors = store.vectorSearch().isPresent();
+    assertThat(store.nativeQuery().isPresent()).as("nativeQuery() gives the same answer each time").isEqualTo(query);
+    store.nativeQuery().ifPresent(q -> assertThat(q.language()).as("native query language").isNotBlank()
+        .isEqualTo(q.language().strip().toLowerCase(java.util.Locale.ROOT)));
+    store.vectorSearch().ifPresent(v -> assertThat(catchRejection(() -> v.nearest(new float[] {1f}, 0)))
+        .as("vector search with k = 0").isInstanceOf(IllegalArgumentException.class));
+    Store reopened = reopen();
+    assertThat(reopened.nativeQuery().isPresent()).as("native query after reopening").isEqualTo(query);
+    assertThat(reopened.vectorSearch().isPresent()).as("vector search after reopening").isEqualTo(vectors);
   }
 
   // ------------------------------------------------------------------ concurrency

@@ -7,7 +7,6 @@ import dev.deduce.spi.HistoryQuery;
 import dev.deduce.spi.Page;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
-import dev.deduce.spi.StoreCapabilities;
 import dev.deduce.spi.StoredRequest;
 import dev.deduce.spi.TensorCodec;
 import java.io.BufferedInputStream;
@@ -121,11 +120,6 @@ final class LogStore implements dev.deduce.spi.Store {
     int end = Math.min(all.size(), offset + q.pageSize());
     Optional<String> next = end < all.size() ? Optional.of(Integer.toString(end)) : Optional.empty();
     return new Page<>(all.subList(Math.min(offset, all.size()), end), next);
-  }
-
-  @Override
-  public StoreCapabilities capabilities() {
-    return StoreCapabilities.none();
   }
 
   @Override

@@ -8,14 +8,15 @@ import dev.deduce.api.RequestStatus;
 import dev.deduce.api.StoreException;
 import dev.deduce.api.Tensor;
 import dev.deduce.spi.HistoryQuery;
+import dev.deduce.spi.NativeQuery;
 import dev.deduce.spi.Neighbour;
 import dev.deduce.spi.Page;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
-import dev.deduce.spi.StoreCapabilities;
 import dev.deduce.spi.StoredRequest;
 import dev.deduce.spi.TensorCodec;
+import dev.deduce.spi.VectorSearch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -34,7 +35,7 @@ import java.util.function.Supplier;
  * fsynced journal, compacted now and then into a snapshot; opening loads the snapshot and replays the journal. All
  * access is serialised: one engine instance is not thread-safe.
  */
-final class CozoStore implements Store {
+final class CozoStore implements Store, NativeQuery, VectorSearch {
 
   static final String SNAPSHOT = "snapshot.json";
   static final String LOG = "data.log";
@@ -275,8 +276,19 @@ final class CozoStore implements Store {
   }
 
   @Override
-  public StoreCapabilities capabilities() {
-    return new StoreCapabilities(Optional.of("datalog"), options.embeddingOutput() != null);
+  public Optional<NativeQuery> nativeQuery() {
+    return Optional.of(this);
+  }
+
+  @Override
+  public String language() {
+    return "datalog";
+  }
+
+  /** Present when the store option {@code embeddingOutput} names the output to index. */
+  @Override
+  public Optional<VectorSearch> vectorSearch() {
+    return options.embeddingOutput() == null ? Optional.empty() : Optional.of(this);
   }
 
   /**

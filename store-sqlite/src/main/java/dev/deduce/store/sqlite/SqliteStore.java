@@ -3,11 +3,11 @@ package dev.deduce.store.sqlite;
 import dev.deduce.api.RequestStatus;
 import dev.deduce.api.StoreException;
 import dev.deduce.spi.HistoryQuery;
+import dev.deduce.spi.NativeQuery;
 import dev.deduce.spi.Page;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
-import dev.deduce.spi.StoreCapabilities;
 import dev.deduce.spi.StoreConfig;
 import dev.deduce.spi.StoredRequest;
 import dev.deduce.spi.TensorCodec;
@@ -40,7 +40,7 @@ import org.sqlite.SQLiteLimits;
  * A {@link Store} over one SQLite file. Writes go through one connection, one transaction per call; reads share
  * a small pool of read-only connections, which WAL mode lets run while a write is in progress.
  */
-final class SqliteStore implements Store {
+final class SqliteStore implements Store, NativeQuery {
 
   private static final String APPEND = "INSERT INTO deduce_requests (request_id, model, requested_version, version, "
       + "status, submitted_at, deadline, idempotency_key, inputs, attempts) "
@@ -57,8 +57,6 @@ final class SqliteStore implements Store {
 
   private static final String PENDING = "SELECT " + Rows.COLUMNS + " FROM deduce_requests "
       + "WHERE status = 'PENDING' ORDER BY submitted_at, request_id";
-
-  private static final StoreCapabilities CAPABILITIES = new StoreCapabilities(Optional.of("sql"), false);
 
   private final Path file;
   private final SqliteOptions options;
@@ -344,9 +342,15 @@ final class SqliteStore implements Store {
     });
   }
 
+  /** SQL over {@code deduce_requests}: see {@link #query}. */
   @Override
-  public StoreCapabilities capabilities() {
-    return CAPABILITIES;
+  public Optional<NativeQuery> nativeQuery() {
+    return Optional.of(this);
+  }
+
+  @Override
+  public String language() {
+    return "sql";
   }
 
   /**
