@@ -45,7 +45,8 @@ class DurabilityTest {
       model.release();
       assertThat(f.get(10, TimeUnit.SECONDS).requestId()).isEqualTo(id);
     }
-    assertThat(store.get(IdempotencyIndex.requestId(MODEL, "p")).orElseThrow().status())
+    // the runtime closed the store: read its data through a reopened store, as after a restart
+    assertThat(store.reopen().get(IdempotencyIndex.requestId(MODEL, "p")).orElseThrow().status())
         .isEqualTo(RequestStatus.DONE);
   }
 
@@ -94,8 +95,8 @@ class DurabilityTest {
         pool.shutdownNow();
       }
     }
-    assertThat(store.get(IdempotencyIndex.requestId(MODEL, "refuse-31"))).isEmpty();
-    assertThat(store.get(IdempotencyIndex.requestId(MODEL, "ok-30")).orElseThrow().status())
+    assertThat(store.inner.reopen().get(IdempotencyIndex.requestId(MODEL, "refuse-31"))).isEmpty();
+    assertThat(store.inner.reopen().get(IdempotencyIndex.requestId(MODEL, "ok-30")).orElseThrow().status())
         .isEqualTo(RequestStatus.DONE);
   }
 
@@ -112,7 +113,7 @@ class DurabilityTest {
       Fixtures.eventually(() -> store.get(r.requestId()).isPresent(), "result stored after retries");
       assertThat(registry.get("deduce.store.failures").tag("op", "complete").counter().count()).isEqualTo(2.0);
     }
-    assertThat(store.get(r.requestId()).orElseThrow().status()).isEqualTo(RequestStatus.DONE);
+    assertThat(store.inner.reopen().get(r.requestId()).orElseThrow().status()).isEqualTo(RequestStatus.DONE);
     assertThat(store.completeCalls.get()).isEqualTo(3);
   }
 
@@ -150,7 +151,7 @@ class DurabilityTest {
       assertThat(again.output("y").toFloatArray()).containsExactly(doubled(1, 30, 4));
       assertThat(fresh.calls.get()).isEqualTo(runs);
     }
-    assertThat(disk.history(HistoryQuery.all()).items()).hasSize(5);
+    assertThat(disk.reopen().history(HistoryQuery.all()).items()).hasSize(5);
   }
 
   @Test
@@ -165,9 +166,9 @@ class DurabilityTest {
       assertThat(second).isEqualTo(first);
       assertThat(model.calls.get()).isEqualTo(1);
     }
-    // a new runtime finds the first result in the store
+    // a new runtime finds the first result in the store, opened again
     TestModel other = new TestModel(Fixtures.doublerModel());
-    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+    try (DeduceRuntime rt = Fixtures.runtime().store(store.reopen()).durability(Durability.DURABLE).build()) {
       rt.deploy(MODEL, "1", other, Fixtures.settings().build());
       InferenceResult replay = rt.submit(MODEL, null, rows(1, 500, 4), key("order-42")).get(10, TimeUnit.SECONDS);
       assertThat(replay.requestId()).isEqualTo(first.requestId());
@@ -238,17 +239,18 @@ class DurabilityTest {
       }
     }
     assertThat(futures).hasSize(total);
-    assertThat(store.pending()).isEmpty();
+    MemoryStore data = store.inner.reopen();
+    assertThat(data.pending()).isEmpty();
     assertThat(store.completions).hasSize(total).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
     int rows = 0;
-    for (var page = store.history(HistoryQuery.all().withPageSize(HistoryQuery.MAX_PAGE_SIZE)); ; ) {
+    for (var page = data.history(HistoryQuery.all().withPageSize(HistoryQuery.MAX_PAGE_SIZE)); ; ) {
       rows += page.items().size();
       assertThat(page.items()).allMatch(s -> s.status() == RequestStatus.DONE);
       var next = HistoryQuery.all().withPageSize(HistoryQuery.MAX_PAGE_SIZE).next(page);
       if (next.isEmpty()) {
         break;
       }
-      page = store.history(next.get());
+      page = data.history(next.get());
     }
     assertThat(rows).isEqualTo(total);
     // every input value came back exactly once

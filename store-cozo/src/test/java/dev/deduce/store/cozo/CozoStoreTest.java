@@ -144,7 +144,7 @@ class CozoStoreTest {
   void foreignPageTokenIsRejected() {
     HistoryQuery bad = new HistoryQuery(null, null, null, null, null, 10, "garbage");
     assertThatThrownBy(() -> store.history(bad)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("not issued by this store");
+        .hasMessageContaining("page token 'garbage' is not a history page token");
   }
 
   @Test

@@ -5,6 +5,7 @@ import dev.deduce.api.StoreException;
 import dev.deduce.spi.HistoryQuery;
 import dev.deduce.spi.NativeQuery;
 import dev.deduce.spi.Page;
+import dev.deduce.spi.PageCursor;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
@@ -277,7 +278,7 @@ final class SqliteStore implements Store, NativeQuery {
   @Override
   public Page<StoredRequest> history(HistoryQuery query) {
     Objects.requireNonNull(query, "query must not be null");
-    PageToken after = PageToken.decode(query);
+    Optional<PageCursor> after = PageCursor.from(query);
     StringBuilder sql = new StringBuilder("SELECT ").append(Rows.COLUMNS).append(" FROM deduce_requests");
     List<Object> args = new ArrayList<>();
     List<String> where = new ArrayList<>();
@@ -301,10 +302,11 @@ final class SqliteStore implements Store, NativeQuery {
       where.add("submitted_at < ?");
       args.add(Rows.deadlineNanos(query.to()));
     }
-    if (after != null) {
+    if (after.isPresent()) {
+      // row values compare request ids as BINARY text, i.e. in UTF-8 byte order: PageCursor.NEWEST_FIRST's order
       where.add("(submitted_at, request_id) < (?, ?)");
-      args.add(after.submittedAt());
-      args.add(after.requestId());
+      args.add(Rows.deadlineNanos(after.get().submittedAt()));
+      args.add(after.get().requestId());
     }
     if (!where.isEmpty()) {
       sql.append(" WHERE ").append(String.join(" AND ", where));
@@ -321,24 +323,13 @@ final class SqliteStore implements Store, NativeQuery {
           ps.setString(i + 1, (String) a);
         }
       }
-      List<StoredRequest> items = new ArrayList<>();
-      boolean more = false;
+      List<StoredRequest> fetched = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          if (items.size() == query.pageSize()) {
-            more = true;
-            break;
-          }
-          items.add(Rows.read(rs, file));
+          fetched.add(Rows.read(rs, file));
         }
       }
-      Optional<String> next = Optional.empty();
-      if (more) {
-        StoredRequest last = items.get(items.size() - 1);
-        next = Optional.of(new PageToken(Rows.nanos(last.request().submittedAt(), "submittedAt",
-            last.requestId(), file), last.requestId()).encode(query));
-      }
-      return new Page<>(items, next);
+      return PageCursor.page(query, fetched);
     });
   }
 

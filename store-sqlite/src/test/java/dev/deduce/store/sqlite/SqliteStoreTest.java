@@ -231,7 +231,7 @@ class SqliteStoreTest {
   void historyRejectsATokenItDidNotIssue() {
     assertThatThrownBy(() -> store.history(new HistoryQuery(null, null, null, null, null, 10, "garbage!")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("not one the SQLite store issued");
+        .hasMessageContaining("page token 'garbage!' is not a history page token");
   }
 
   @Test
