@@ -91,7 +91,7 @@ class DjlEngineTest {
   void validOptionsAreApplied() throws IOException {
     ReferenceModel model = ModelKit.multiOutput();
     Path file = new DjlBlockWriter().write(model.graph(), Files.createDirectory(dir.resolve("block")));
-    Map<String, String> options = Map.of("device", "cpu", "maxElements", "4096",
+    Map<String, String> options = Map.of("device", "cpu",
         "intraOpThreads", Integer.toString(PyTorch.intraOpThreads()));
     engine.load(ModelSource.of("warm", "1", script(ModelKit.identity()), "torchscript")).close();
     try (LoadedModel m = engine.load(new ModelSource(model.name(), "1", file, "djl", options))) {
@@ -106,7 +106,7 @@ class DjlEngineTest {
       "interOpThreads|-1|interOpThreads",
       "device|tpu|auto, cpu or gpu",
       "device|gpu|sees no GPU",
-      "maxElements|0|maxElements",
+      "maxElements|4096|unknown option 'maxElements'",
       "inputs|x:FLOAT32[-1,sixteen]|option inputs: 'x:FLOAT32[-1,sixteen]' has dimension 'sixteen'",
       "outputs|probs:STRING[-1]|does not carry",
       "intraOpThread|2|unknown option 'intraOpThread'"})
