@@ -278,7 +278,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     return "datalog";
   }
 
-  /** Present when the store option {@code embeddingOutput} names the output to index. */
+  /** Present when the store option {@code embedding.output} names the output to index. */
   @Override
   public Optional<VectorSearch> vectorSearch() {
     return options.embeddingOutput() == null ? Optional.empty() : Optional.of(this);
