@@ -26,6 +26,11 @@ final class ContextLoadedModel implements LoadedModel {
   }
 
   @Override
+  public NamedTensors runAdmitted(NamedTensors inputs) {
+    return ContextLoader.call(loader, () -> delegate.runAdmitted(inputs));
+  }
+
+  @Override
   public void close() {
     ContextLoader.run(loader, delegate::close);
   }

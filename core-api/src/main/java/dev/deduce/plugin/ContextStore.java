@@ -1,13 +1,13 @@
 package dev.deduce.plugin;
 
 import dev.deduce.spi.HistoryQuery;
-import dev.deduce.spi.Neighbour;
+import dev.deduce.spi.NativeQuery;
 import dev.deduce.spi.Page;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
-import dev.deduce.spi.StoreCapabilities;
 import dev.deduce.spi.StoredRequest;
+import dev.deduce.spi.VectorSearch;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,18 +49,24 @@ final class ContextStore implements Store {
   }
 
   @Override
-  public StoreCapabilities capabilities() {
-    return ContextLoader.call(loader, delegate::capabilities);
+  public Optional<NativeQuery> nativeQuery() {
+    return ContextLoader.call(loader, delegate::nativeQuery).map(q -> new NativeQuery() {
+      @Override
+      public String language() {
+        return ContextLoader.call(loader, q::language);
+      }
+
+      @Override
+      public List<Map<String, Object>> query(String text, Map<String, Object> params) {
+        return ContextLoader.call(loader, () -> q.query(text, params));
+      }
+    });
   }
 
   @Override
-  public List<Map<String, Object>> query(String text, Map<String, Object> params) {
-    return ContextLoader.call(loader, () -> delegate.query(text, params));
-  }
-
-  @Override
-  public List<Neighbour> nearest(float[] vector, int k) {
-    return ContextLoader.call(loader, () -> delegate.nearest(vector, k));
+  public Optional<VectorSearch> vectorSearch() {
+    return ContextLoader.call(loader, delegate::vectorSearch)
+        .map(v -> (vector, k) -> ContextLoader.call(loader, () -> v.nearest(vector, k)));
   }
 
   @Override

@@ -43,6 +43,7 @@ public final class ReferenceEngine implements InferenceEngine {
   @Override
   public LoadedModel load(ModelSource source) {
     source.requireFormat(formats());
+    source.requireKnownOptions(Set.of());
     try {
       if (Files.isDirectory(source.path())) {
         throw new ModelLoadException(source.path(), "is a folder; expected a .dgraph file");
@@ -50,8 +51,7 @@ public final class ReferenceEngine implements InferenceEngine {
       if (Files.size(source.path()) == 0) {
         throw new ModelLoadException(source.path(), "file is empty; expected a deduce-graph model");
       }
-      long maxElements = source.maxElements();
-      return new Loaded(ReferenceGraph.read(source.path()), maxElements);
+      return new Loaded(ReferenceGraph.read(source.path()));
     } catch (NoSuchFileException e) {
       throw new ModelLoadException(source.path(), "file does not exist", e);
     } catch (IOException e) {
@@ -61,17 +61,15 @@ public final class ReferenceEngine implements InferenceEngine {
 
   /** Wraps a graph as a model; wrapping an in-memory graph lets tests skip the file. */
   public static LoadedModel wrap(ReferenceGraph graph) {
-    return new Loaded(graph, ModelSource.DEFAULT_MAX_ELEMENTS);
+    return new Loaded(graph);
   }
 
   private static final class Loaded implements LoadedModel {
     private final ReferenceGraph graph;
-    private final long maxElements;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    Loaded(ReferenceGraph graph, long maxElements) {
+    Loaded(ReferenceGraph graph) {
       this.graph = graph;
-      this.maxElements = maxElements;
     }
 
     @Override
@@ -81,10 +79,15 @@ public final class ReferenceEngine implements InferenceEngine {
 
     @Override
     public NamedTensors run(NamedTensors inputs) {
+      graph.signature().validate(inputs);
+      return runAdmitted(inputs);
+    }
+
+    @Override
+    public NamedTensors runAdmitted(NamedTensors inputs) {
       if (closed.get()) {
         throw new EngineException("model '" + graph.name() + "' is closed; expected an open model");
       }
-      graph.signature().validate(inputs, maxElements);
       return graph.evaluate(inputs);
     }
 

@@ -1,139 +1,173 @@
 package dev.deduce.runtime;
 
+import dev.deduce.api.NamedTensors;
 import dev.deduce.api.RequestStatus;
+import dev.deduce.api.StoreException;
+import dev.deduce.api.Tensor;
 import dev.deduce.spi.HistoryQuery;
 import dev.deduce.spi.Page;
+import dev.deduce.spi.PageCursor;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
-import dev.deduce.spi.StoreCapabilities;
 import dev.deduce.spi.StoredRequest;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * A thread-safe {@link Store} held in memory: idempotent by request id, first result wins, history newest first.
+ * A thread-safe {@link Store} held in memory: idempotent by request id, first result wins, history newest first in
+ * the shared {@link PageCursor} order. It keeps the whole store contract, {@code close()} included.
  *
- * <p>Its data lives as long as the object, not the JVM. {@link #close()} keeps it, so a new runtime can reuse a
- * store that an earlier runtime closed or abandoned, and recover its PENDING requests.
+ * <p>Its data lives as long as the object, not the JVM. Like a file, it can be opened again after it was closed:
+ * {@link #reopen()} gives a new open store over the same data, so a new runtime can take over the requests, PENDING
+ * ones included, of a runtime that closed or abandoned it.
  */
 public final class MemoryStore implements Store {
 
-  /** Orders rows by submission time, then by arrival, so pages are stable while rows are added. */
-  private record Key(long submittedNanos, long seq) implements Comparable<Key> {
-    private static final Comparator<Key> ORDER =
-        Comparator.comparingLong(Key::submittedNanos).thenComparingLong(Key::seq);
+  /** The largest request or result (its tensors' bytes) a store accepts by default, as the file stores do: 64 MiB. */
+  public static final long DEFAULT_MAX_RECORD_BYTES = 64L << 20;
 
-    @Override
-    public int compareTo(Key o) {
-      return ORDER.compare(this, o);
-    }
+  /** The rows, shared by every handle {@link #reopen()} gives out; guarded by itself. */
+  private static final class Data {
+    private final Map<String, PageCursor> keys = new HashMap<>();
+    private final NavigableMap<PageCursor, StoredRequest> rows = new TreeMap<>(PageCursor.NEWEST_FIRST);
+  }
 
-    String token() {
-      return submittedNanos + ":" + seq;
-    }
+  private final Data data;
+  private final long maxRecordBytes;
+  private volatile boolean closed;
 
-    static Key parse(String token) {
-      String[] parts = token.split(":");
-      try {
-        if (parts.length == 2) {
-          return new Key(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
-        }
-      } catch (NumberFormatException e) {
-        // reported below with the token
-      }
-      throw new IllegalArgumentException("page token '" + token + "' was not issued by this store;"
-          + " expected the nextPageToken of a previous page");
+  /** An empty store accepting records up to {@link #DEFAULT_MAX_RECORD_BYTES}. */
+  public MemoryStore() {
+    this(DEFAULT_MAX_RECORD_BYTES);
+  }
+
+  /** An empty store accepting requests and results of at most {@code maxRecordBytes} of tensor data each. */
+  public MemoryStore(long maxRecordBytes) {
+    this(new Data(), maxRecordBytes);
+    if (maxRecordBytes < 1) {
+      throw new IllegalArgumentException("maxRecordBytes is " + maxRecordBytes + "; expected 1 or more");
     }
   }
 
-  private final Map<String, Key> keys = new HashMap<>();
-  private final TreeMap<Key, StoredRequest> rows = new TreeMap<>();
-  private long seq;
+  private MemoryStore(Data data, long maxRecordBytes) {
+    this.data = data;
+    this.maxRecordBytes = maxRecordBytes;
+  }
 
-  /** An empty store. */
-  public MemoryStore() {}
+  /** A new open store over this store's data, whether or not this one is closed. */
+  public MemoryStore reopen() {
+    return new MemoryStore(data, maxRecordBytes);
+  }
 
   @Override
-  public synchronized void append(List<RequestRecord> requests) {
+  public void append(List<RequestRecord> requests) {
     Objects.requireNonNull(requests, "requests must not be null");
+    // checked before anything is written: a rejected batch leaves nothing behind
     for (RequestRecord r : requests) {
       Objects.requireNonNull(r, "requests must not contain null");
-      if (!keys.containsKey(r.requestId())) {
-        put(r, StoredRequest.pending(r));
+      checkSize(r.requestId(), "inputs", r.inputs());
+    }
+    synchronized (data) {
+      checkOpen("append requests");
+      for (RequestRecord r : requests) {
+        if (!data.keys.containsKey(r.requestId())) {
+          put(r, StoredRequest.pending(r));
+        }
       }
     }
   }
 
   @Override
-  public synchronized void complete(List<ResultRecord> results) {
+  public void complete(List<ResultRecord> results) {
     Objects.requireNonNull(results, "results must not be null");
     for (ResultRecord r : results) {
       Objects.requireNonNull(r, "results must not contain null");
-      Key k = keys.get(r.requestId());
-      if (k == null) {
-        put(r.request(), StoredRequest.completed(r));
-      } else if (rows.get(k).status() == RequestStatus.PENDING) {
-        rows.put(k, StoredRequest.completed(r));
+      checkSize(r.requestId(), "inputs", r.request().inputs());
+      checkSize(r.requestId(), "outputs", r.outputs());
+    }
+    synchronized (data) {
+      checkOpen("complete results");
+      for (ResultRecord r : results) {
+        PageCursor k = data.keys.get(r.requestId());
+        if (k == null) {
+          put(r.request(), StoredRequest.completed(r));
+        } else if (data.rows.get(k).status() == RequestStatus.PENDING) {
+          data.rows.put(k, StoredRequest.completed(r));
+        }
       }
     }
   }
 
   @Override
-  public synchronized Optional<StoredRequest> get(String requestId) {
-    Key k = keys.get(requestId);
-    return k == null ? Optional.empty() : Optional.of(rows.get(k));
-  }
-
-  @Override
-  public synchronized List<RequestRecord> pending() {
-    List<RequestRecord> out = new ArrayList<>();
-    for (StoredRequest s : rows.values()) {
-      if (s.status() == RequestStatus.PENDING) {
-        out.add(s.request());
-      }
+  public Optional<StoredRequest> get(String requestId) {
+    Objects.requireNonNull(requestId, "request id must not be null; expected the id given at submit");
+    synchronized (data) {
+      checkOpen("read a request");
+      PageCursor k = data.keys.get(requestId);
+      return k == null ? Optional.empty() : Optional.of(data.rows.get(k));
     }
-    return out;
   }
 
   @Override
-  public synchronized Page<StoredRequest> history(HistoryQuery q) {
+  public List<RequestRecord> pending() {
+    synchronized (data) {
+      checkOpen("read PENDING requests");
+      List<RequestRecord> out = new ArrayList<>();
+      for (StoredRequest s : data.rows.descendingMap().values()) {
+        if (s.status() == RequestStatus.PENDING) {
+          out.add(s.request());
+        }
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public Page<StoredRequest> history(HistoryQuery q) {
     Objects.requireNonNull(q, "query must not be null");
-    Map<Key, StoredRequest> older = q.pageToken() == null ? rows.descendingMap()
-        : rows.headMap(Key.parse(q.pageToken()), false).descendingMap();
-    List<StoredRequest> items = new ArrayList<>();
-    Key last = null;
-    boolean more = false;
-    for (Map.Entry<Key, StoredRequest> e : older.entrySet()) {
-      StoredRequest s = e.getValue();
-      if (!matches(q, s)) {
-        continue;
+    Optional<PageCursor> after = PageCursor.from(q);
+    synchronized (data) {
+      checkOpen("query history");
+      Map<PageCursor, StoredRequest> later = after.isPresent() ? data.rows.tailMap(after.get(), false) : data.rows;
+      List<StoredRequest> fetched = new ArrayList<>();
+      for (StoredRequest s : later.values()) {
+        if (matches(q, s)) {
+          fetched.add(s);
+          if (fetched.size() > q.pageSize()) {
+            break;
+          }
+        }
       }
-      if (items.size() == q.pageSize()) {
-        more = true;
-        break;
-      }
-      items.add(s);
-      last = e.getKey();
+      return PageCursor.page(q, fetched);
     }
-    return new Page<>(items, more ? Optional.of(last.token()) : Optional.empty());
   }
 
-  @Override
-  public StoreCapabilities capabilities() {
-    return StoreCapabilities.none();
-  }
-
-  /** Keeps the data: there is nothing to flush or release in memory. */
+  /** Closes this handle: it refuses every call afterwards; the data stays for {@link #reopen()}. Idempotent. */
   @Override
   public void close() {
-    // deliberately empty: see the class comment
+    closed = true;
+  }
+
+  private void checkOpen(String what) {
+    if (closed) {
+      throw new StoreException("cannot " + what + ": the memory store is closed; expected an open store "
+          + "(MemoryStore.reopen() opens its data again)");
+    }
+  }
+
+  private void checkSize(String requestId, String what, NamedTensors tensors) {
+    long bytes = tensors.asMap().values().stream().mapToLong(Tensor::byteSize).sum();
+    if (bytes > maxRecordBytes) {
+      throw new IllegalArgumentException("request " + requestId + ": " + what + " hold " + bytes + " bytes; expected "
+          + "at most " + maxRecordBytes + " per record in the memory store");
+    }
   }
 
   private static boolean matches(HistoryQuery q, StoredRequest s) {
@@ -146,9 +180,8 @@ public final class MemoryStore implements Store {
   }
 
   private void put(RequestRecord r, StoredRequest row) {
-    long nanos = r.submittedAt().getEpochSecond() * 1_000_000_000L + r.submittedAt().getNano();
-    Key k = new Key(nanos, seq++);
-    keys.put(r.requestId(), k);
-    rows.put(k, row);
+    PageCursor k = new PageCursor(r.submittedAt(), r.requestId());
+    data.keys.put(r.requestId(), k);
+    data.rows.put(k, row);
   }
 }

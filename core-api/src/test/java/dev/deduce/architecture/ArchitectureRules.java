@@ -1,5 +1,8 @@
 package dev.deduce.architecture;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -61,4 +64,15 @@ public final class ArchitectureRules {
       .should().notDependOnEachOther()
       .allowEmptyShould(true)
       .as("no engine or store module depends on another engine or store module");
+
+  /**
+   * Engine and store modules see only the plugin-facing artifact (deduce-spi): nothing of Deduce outside
+   * {@code dev.deduce.api} and {@code dev.deduce.spi}. Their own packages are left to {@link #PLUGINS_ARE_INDEPENDENT}.
+   */
+  public static final ArchRule PLUGINS_USE_API_AND_SPI_ONLY = noClasses().that()
+      .resideInAnyPackage("dev.deduce.engine..", "dev.deduce.store..")
+      .should().dependOnClassesThat(resideInAPackage("dev.deduce..").and(not(resideInAnyPackage(
+          "dev.deduce.api..", "dev.deduce.spi..", "dev.deduce.engine..", "dev.deduce.store.."))))
+      .allowEmptyShould(true)
+      .as("engine and store modules use nothing of Deduce but dev.deduce.api and dev.deduce.spi");
 }

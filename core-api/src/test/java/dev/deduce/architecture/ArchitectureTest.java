@@ -8,6 +8,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import dev.deduce.engine.x.archviolation.EngineUsingSpi;
+import dev.deduce.store.y.archviolation.SomeStoreClass;
 import org.junit.jupiter.api.Test;
 
 /** Checks core-api's own classes, and proves each rule fails on a class that breaks it. */
@@ -23,6 +25,7 @@ class ArchitectureTest {
   @ArchTest static final ArchRule internals = ArchitectureRules.RUNTIME_INTERNALS_ARE_PRIVATE;
   @ArchTest static final ArchRule layers = ArchitectureRules.RUNTIME_INTERNALS_HAVE_NO_CYCLES;
   @ArchTest static final ArchRule plugins = ArchitectureRules.PLUGINS_ARE_INDEPENDENT;
+  @ArchTest static final ArchRule pluginsSeeSpi = ArchitectureRules.PLUGINS_USE_API_AND_SPI_ONLY;
 
   private static JavaClasses violations() {
     return new ClassFileImporter().importPackages("dev.deduce.api.archviolation", "dev.deduce.spi.archviolation",
@@ -71,5 +74,25 @@ class ArchitectureTest {
   void layersRuleFailsOnTwoInternalPackagesUsingEachOther() {
     assertThatThrownBy(() -> ArchitectureRules.RUNTIME_INTERNALS_HAVE_NO_CYCLES.check(violations()))
         .hasMessageContaining("CycleOne");
+  }
+
+  @Test
+  void spiOnlyRuleFailsOnAnEngineUsingTheRuntime() {
+    assertThatThrownBy(() -> ArchitectureRules.PLUGINS_USE_API_AND_SPI_ONLY.check(violations()))
+        .hasMessageContaining("EngineUsingRuntime")
+        .hasMessageContaining("dev.deduce.runtime.Durability");
+  }
+
+  @Test
+  void spiOnlyRuleFailsOnAStoreUsingThePluginHost() {
+    assertThatThrownBy(() -> ArchitectureRules.PLUGINS_USE_API_AND_SPI_ONLY.check(violations()))
+        .hasMessageContaining("StoreUsingPluginHost")
+        .hasMessageContaining("dev.deduce.plugin.PluginHost");
+  }
+
+  @Test
+  void spiOnlyRuleLetsAnEngineUseApiSpiAndItsOwnClasses() {
+    JavaClasses allowed = new ClassFileImporter().importClasses(EngineUsingSpi.class, SomeStoreClass.class);
+    ArchitectureRules.PLUGINS_USE_API_AND_SPI_ONLY.check(allowed);
   }
 }

@@ -13,6 +13,7 @@ import dev.deduce.reference.ReferenceGraph;
 import dev.deduce.spi.InferenceEngine;
 import dev.deduce.spi.LoadedModel;
 import dev.deduce.spi.ModelSource;
+import dev.deduce.spi.NativeQuery;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.Store;
 import dev.deduce.spi.StoreConfig;
@@ -110,7 +111,11 @@ class PluginHostTest {
       assertThat(store.pending()).containsExactly(request);
       assertThat(store.get("r1")).isPresent();
       ClassLoader caller = Thread.currentThread().getContextClassLoader();
-      assertThatThrownBy(() -> store.query("select 1", Map.of())).isInstanceOf(UnsupportedOperationException.class);
+      NativeQuery query = store.nativeQuery().orElseThrow();
+      assertThat(query.language()).isEqualTo("none");
+      assertThatThrownBy(() -> query.query("select 1", Map.of())).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("runs no query");
+      assertThat(store.vectorSearch()).isEmpty();
       assertThat(Thread.currentThread().getContextClassLoader()).isSameAs(caller);
     }
   }

@@ -6,14 +6,19 @@ import static dev.deduce.runtime.Fixtures.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.deduce.api.DeduceException;
+import dev.deduce.api.ErrorKind;
 import dev.deduce.api.InferenceResult;
 import dev.deduce.api.RequestOptions;
 import dev.deduce.api.RequestStatus;
 import dev.deduce.api.StoreException;
 import dev.deduce.api.TransientEngineException;
 import dev.deduce.spi.HistoryQuery;
+import dev.deduce.spi.RequestRecord;
+import dev.deduce.spi.ResultRecord;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +45,8 @@ class DurabilityTest {
       model.release();
       assertThat(f.get(10, TimeUnit.SECONDS).requestId()).isEqualTo(id);
     }
-    assertThat(store.get(DeduceRuntime.requestIdFor(MODEL, "p")).orElseThrow().status())
+    // the runtime closed the store: read its data through a reopened store, as after a restart
+    assertThat(store.reopen().get(DeduceRuntime.requestIdFor(MODEL, "p")).orElseThrow().status())
         .isEqualTo(RequestStatus.DONE);
   }
 
@@ -89,8 +95,8 @@ class DurabilityTest {
         pool.shutdownNow();
       }
     }
-    assertThat(store.get(DeduceRuntime.requestIdFor(MODEL, "refuse-31"))).isEmpty();
-    assertThat(store.get(DeduceRuntime.requestIdFor(MODEL, "ok-30")).orElseThrow().status())
+    assertThat(store.inner.reopen().get(DeduceRuntime.requestIdFor(MODEL, "refuse-31"))).isEmpty();
+    assertThat(store.inner.reopen().get(DeduceRuntime.requestIdFor(MODEL, "ok-30")).orElseThrow().status())
         .isEqualTo(RequestStatus.DONE);
   }
 
@@ -107,7 +113,7 @@ class DurabilityTest {
       Fixtures.eventually(() -> store.get(r.requestId()).isPresent(), "result stored after retries");
       assertThat(registry.get("deduce.store.failures").tag("op", "complete").counter().count()).isEqualTo(2.0);
     }
-    assertThat(store.get(r.requestId()).orElseThrow().status()).isEqualTo(RequestStatus.DONE);
+    assertThat(store.inner.reopen().get(r.requestId()).orElseThrow().status()).isEqualTo(RequestStatus.DONE);
     assertThat(store.completeCalls.get()).isEqualTo(3);
   }
 
@@ -145,7 +151,7 @@ class DurabilityTest {
       assertThat(again.output("y").toFloatArray()).containsExactly(doubled(1, 30, 4));
       assertThat(fresh.calls.get()).isEqualTo(runs);
     }
-    assertThat(disk.history(HistoryQuery.all()).items()).hasSize(5);
+    assertThat(disk.reopen().history(HistoryQuery.all()).items()).hasSize(5);
   }
 
   @Test
@@ -160,14 +166,35 @@ class DurabilityTest {
       assertThat(second).isEqualTo(first);
       assertThat(model.calls.get()).isEqualTo(1);
     }
-    // a new runtime finds the first result in the store
+    // a new runtime finds the first result in the store, opened again
     TestModel other = new TestModel(Fixtures.doublerModel());
-    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+    try (DeduceRuntime rt = Fixtures.runtime().store(store.reopen()).durability(Durability.DURABLE).build()) {
       rt.deploy(MODEL, "1", other, Fixtures.settings().build());
       InferenceResult replay = rt.submit(MODEL, null, rows(1, 500, 4), key("order-42")).get(10, TimeUnit.SECONDS);
       assertThat(replay.requestId()).isEqualTo(first.requestId());
       assertThat(replay.output("y")).isEqualTo(first.output("y"));
       assertThat(other.calls.get()).isZero();
+    }
+  }
+
+  @Test
+  void aStoredFailureReplaysAsTheExceptionClassOfItsErrorKind() {
+    MemoryStore store = new MemoryStore();
+    Instant at = Instant.parse("2026-01-01T00:00:00Z");
+    for (ErrorKind kind : ErrorKind.values()) {
+      RequestRecord r = new RequestRecord(DeduceRuntime.requestIdFor(MODEL, kind.name()), MODEL, "1", rows(1, 0, 4),
+          at, at.plusSeconds(60), kind.name());
+      store.complete(List.of(ResultRecord.failed(r, "1", kind, "it failed as " + kind, at, 1)));
+    }
+    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+      rt.deploy(MODEL, "1", new TestModel(Fixtures.doublerModel()), Fixtures.settings().build());
+      for (ErrorKind kind : ErrorKind.values()) {
+        CompletableFuture<InferenceResult> replay = rt.submit(MODEL, null, rows(1, 0, 4), key(kind.name()));
+        assertThatThrownBy(replay::join).cause()
+            .isExactlyInstanceOf(kind.exception("").getClass())
+            .hasMessage("stored result of the first request with this idempotency key: it failed as " + kind)
+            .extracting(e -> ((DeduceException) e).kind()).isEqualTo(kind);
+      }
     }
   }
 
@@ -212,17 +239,18 @@ class DurabilityTest {
       }
     }
     assertThat(futures).hasSize(total);
-    assertThat(store.pending()).isEmpty();
+    MemoryStore data = store.inner.reopen();
+    assertThat(data.pending()).isEmpty();
     assertThat(store.completions).hasSize(total).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
     int rows = 0;
-    for (var page = store.history(HistoryQuery.all().withPageSize(HistoryQuery.MAX_PAGE_SIZE)); ; ) {
+    for (var page = data.history(HistoryQuery.all().withPageSize(HistoryQuery.MAX_PAGE_SIZE)); ; ) {
       rows += page.items().size();
       assertThat(page.items()).allMatch(s -> s.status() == RequestStatus.DONE);
       var next = HistoryQuery.all().withPageSize(HistoryQuery.MAX_PAGE_SIZE).next(page);
       if (next.isEmpty()) {
         break;
       }
-      page = store.history(next.get());
+      page = data.history(next.get());
     }
     assertThat(rows).isEqualTo(total);
     // every input value came back exactly once

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.deduce.api.ErrorKind;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.RequestStatus;
+import dev.deduce.api.StoreException;
 import dev.deduce.spi.HistoryQuery;
 import dev.deduce.spi.Page;
 import dev.deduce.spi.RequestRecord;
@@ -86,6 +87,35 @@ class MemoryStoreTest {
     MemoryStore s = new MemoryStore();
     HistoryQuery forged = new HistoryQuery(null, null, null, null, null, 10, "page-2");
     assertThatThrownBy(() -> s.history(forged)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("page token 'page-2' was not issued by this store");
+        .hasMessageContaining("page token 'page-2' is not a history page token");
+  }
+
+  @Test
+  void aClosedStoreRefusesEveryCallAndReopenServesItsDataAgain() {
+    MemoryStore s = new MemoryStore();
+    s.append(List.of(req("a", "m", 1)));
+    s.close();
+    s.close();
+    assertThatThrownBy(() -> s.append(List.of(req("b", "m", 2)))).isInstanceOf(StoreException.class)
+        .hasMessageContaining("cannot append requests: the memory store is closed")
+        .hasMessageContaining("MemoryStore.reopen()");
+    assertThatThrownBy(() -> s.get("a")).isInstanceOf(StoreException.class).hasMessageContaining("closed");
+    assertThatThrownBy(s::pending).isInstanceOf(StoreException.class).hasMessageContaining("closed");
+    assertThatThrownBy(() -> s.history(HistoryQuery.all())).isInstanceOf(StoreException.class)
+        .hasMessageContaining("closed");
+    MemoryStore again = s.reopen();
+    assertThat(again.pending()).extracting(RequestRecord::requestId).containsExactly("a");
+    assertThat(again.get("b")).isEmpty();
+  }
+
+  @Test
+  void aRecordOverTheSizeLimitIsRefusedNamingItAndNothingOfItsBatchIsStored() {
+    MemoryStore s = new MemoryStore(8);
+    RequestRecord small = new RequestRecord("small", "m", "", NamedTensors.empty(), T0, T0.plusSeconds(1), null);
+    assertThatThrownBy(() -> s.append(List.of(small, req("big", "m", 1))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("request big: inputs hold 16 bytes; expected at most 8");
+    assertThat(s.get("small")).isEmpty();
+    assertThatThrownBy(() -> new MemoryStore(0)).hasMessageContaining("expected 1 or more");
   }
 }

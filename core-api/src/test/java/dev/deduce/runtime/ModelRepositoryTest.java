@@ -330,11 +330,11 @@ class ModelRepositoryTest {
 
   @Test
   void engineOptionsReachTheEngine() {
-    // the reference engine enforces maxElements itself, so the 4-element zero warm-up fails only if the option arrived
-    repo.version("m", 1, Repo.CONF + "options { maxElements = 3 }\n");
+    // the reference engine takes no options and refuses unknown ones, so the load fails only if the option arrived
+    repo.version("m", 1, Repo.CONF + "options { colour = red }\n");
     try (DeduceRuntime rt = Repo.runtime(); ModelRepository models = repo.start(rt)) {
-      assertThat(models.problems()).singleElement().asString().contains("warm-up input 0")
-          .contains("expected at most 3");
+      assertThat(models.problems()).singleElement().asString().contains("unknown option 'colour'")
+          .contains("expected one of []");
     }
   }
 

@@ -86,7 +86,7 @@ class QueueAndDeadlineTest {
       running.get(10, TimeUnit.SECONDS);
     }
     assertThat(model.calls.get()).isEqualTo(1);
-    var stored = store.get(DeduceRuntime.requestIdFor(MODEL, "expires")).orElseThrow();
+    var stored = store.reopen().get(DeduceRuntime.requestIdFor(MODEL, "expires")).orElseThrow();
     assertThat(stored.status()).isEqualTo(RequestStatus.FAILED);
     assertThat(stored.errorKind()).isEqualTo(dev.deduce.api.ErrorKind.DEADLINE_EXCEEDED);
     assertThat(stored.attempts()).isZero();

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deduce.api.DeadlineExceededException;
+import dev.deduce.api.DeduceException;
 import dev.deduce.api.EngineException;
+import dev.deduce.api.ErrorKind;
 import dev.deduce.api.InferenceResult;
 import dev.deduce.api.InvalidInputException;
 import dev.deduce.api.OverloadedException;
@@ -32,6 +34,18 @@ class ResilienceTest {
       assertThat(r.output("y").toFloatArray()).containsExactly(Fixtures.doubled(1, 5, 4));
       assertThat(model.calls.get()).isEqualTo(3);
       assertThat(registry.get("deduce.retries").tag("model", MODEL).counter().count()).isEqualTo(2.0);
+    }
+  }
+
+  @Test
+  void retryFollowsTheErrorKindNotTheExceptionClass() {
+    // a plain DeduceException of kind TRANSIENT_ENGINE is retried: ErrorKind.retryable() is the only retry predicate
+    TestModel model = new TestModel(Fixtures.doublerModel())
+        .failing(n -> n == 1 ? new DeduceException(ErrorKind.TRANSIENT_ENGINE, "device busy on run 1") : null);
+    try (DeduceRuntime rt = Fixtures.runtime().build()) {
+      rt.deploy(MODEL, "1", model, Fixtures.settings().retryMaxAttempts(3).build());
+      assertThat(rt.infer(MODEL, rows(1, 5, 4)).attempts()).isEqualTo(2);
+      assertThat(model.calls.get()).isEqualTo(2);
     }
   }
 

@@ -5,7 +5,6 @@ import dev.deduce.spi.Page;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
-import dev.deduce.spi.StoreCapabilities;
 import dev.deduce.spi.StoredRequest;
 import java.util.List;
 import java.util.Map;
@@ -85,11 +84,6 @@ final class TestStore implements Store {
   @Override
   public Page<StoredRequest> history(HistoryQuery query) {
     return inner.history(query);
-  }
-
-  @Override
-  public StoreCapabilities capabilities() {
-    return inner.capabilities();
   }
 
   @Override

@@ -31,7 +31,8 @@ import java.util.stream.Stream;
  *
  * <p>Model options: {@code inputs} and {@code outputs} (the signature, e.g. {@code x:FLOAT32[-1,16]}), {@code
  * blockFactory} (block models), {@code intra-op-threads}, {@code inter-op-threads}, {@code device} ({@code
- * auto|cpu|gpu}), {@code maxElements}, and {@code block.*} for the block factory.
+ * auto|cpu|gpu}) and {@code block.*} for the block factory. The element limit per request is the runtime's
+ * setting {@code max-elements}, not an engine option.
  */
 public final class DjlEngine implements InferenceEngine {
 
@@ -90,7 +91,7 @@ public final class DjlEngine implements InferenceEngine {
       } else {
         loadBlock(model, file, folder, options);
       }
-      return new DjlModel(source.name(), model, options.signature, options.maxElements);
+      return new DjlModel(source.name(), model, options.signature);
     } catch (RuntimeException e) {
       model.close();
       throw e;

@@ -28,8 +28,8 @@ final class DjlModel extends GuardedModel {
   // Per thread, as DJL's Predictor keeps one: it caches each parameter's array for the device on first use.
   private final ThreadLocal<ParameterStore> stores;
 
-  DjlModel(String name, Model model, ModelSignature signature, long maxElements) {
-    super(name, signature, maxElements);
+  DjlModel(String name, Model model, ModelSignature signature) {
+    super(name, signature);
     this.model = model;
     this.block = model.getBlock();
     this.stores = ThreadLocal.withInitial(() -> new ParameterStore(model.getNDManager(), false));

@@ -35,8 +35,7 @@ final class DjlOptions {
   static final String DEVICE = "device";
   /** Keys starting with this go to the block factory untouched. */
   static final String BLOCK_PREFIX = "block.";
-  static final Set<String> KEYS = Set.of(INPUTS, OUTPUTS, BLOCK_FACTORY, INTRA_OP_THREADS, INTER_OP_THREADS, DEVICE,
-      ModelSource.MAX_ELEMENTS);
+  static final Set<String> KEYS = Set.of(INPUTS, OUTPUTS, BLOCK_FACTORY, INTRA_OP_THREADS, INTER_OP_THREADS, DEVICE);
 
   enum DeviceChoice { AUTO, CPU, GPU }
 
@@ -45,7 +44,6 @@ final class DjlOptions {
   final int intraOpThreads;
   final int interOpThreads;
   final DeviceChoice device;
-  final long maxElements;
   final Map<String, String> all;
   private final Path path;
 
@@ -67,7 +65,6 @@ final class DjlOptions {
       throw new ModelLoadException(path, "option " + DEVICE + " is '" + merged.option(DEVICE, "")
           + "'; expected auto, cpu or gpu", e);
     }
-    maxElements = merged.maxElements();
     blockFactory = merged.option(BLOCK_FACTORY, "").trim();
     signature = signature(merged.option(INPUTS, null), merged.option(OUTPUTS, null));
   }

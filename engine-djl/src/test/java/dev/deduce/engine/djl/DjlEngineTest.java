@@ -91,8 +91,8 @@ class DjlEngineTest {
   void validOptionsAreApplied() throws IOException {
     ReferenceModel model = ModelKit.multiOutput();
     Path file = new DjlBlockWriter().write(model.graph(), Files.createDirectory(dir.resolve("block")));
-    Map<String, String> options = Map.of("device", "cpu", "maxElements", "4096",
-        "intra-op-threads", Integer.toString(PyTorch.intraOpThreads()));
+    Map<String, String> options = Map.of("device", "cpu",
+        "intra-op-threads", Integer.toString(PyTorch.intra-op-threads()));
     engine.load(ModelSource.of("warm", "1", script(ModelKit.identity()), "torchscript")).close();
     try (LoadedModel m = engine.load(new ModelSource(model.name(), "1", file, "djl", options))) {
       NamedTensors in = model.inputs(7);
@@ -106,7 +106,7 @@ class DjlEngineTest {
       "inter-op-threads|-1|inter-op-threads",
       "device|tpu|auto, cpu or gpu",
       "device|gpu|sees no GPU",
-      "maxElements|0|maxElements",
+      "maxElements|4096|unknown option 'maxElements'",
       "inputs|x:FLOAT32[-1,sixteen]|option inputs: 'x:FLOAT32[-1,sixteen]' has dimension 'sixteen'",
       "outputs|probs:STRING[-1]|does not carry",
       "intraOpThread|2|unknown option 'intraOpThread'"})

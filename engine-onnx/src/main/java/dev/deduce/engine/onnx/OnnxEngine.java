@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * Runs {@code .onnx} models on ONNX Runtime (engine id {@code onnx}, format {@code onnx}).
  *
  * <p>Model options: {@code intra-op-threads}, {@code inter-op-threads} (0 = ONNX Runtime's choice), {@code optimization}
- * ({@code none|basic|extended|all}), {@code execution-provider} ({@code auto|cpu|cuda}) and {@code maxElements}.
+ * ({@code none|basic|extended|all}) and {@code execution-provider} ({@code auto|cpu|cuda}). The element limit per
+ * request is the runtime's setting {@code max-elements}, not an engine option.
  */
 public final class OnnxEngine implements InferenceEngine {
 
@@ -58,7 +59,7 @@ public final class OnnxEngine implements InferenceEngine {
     } catch (OrtException e) {
       throw Failures.load(path, e, env.getVersion());
     }
-    return OnnxModel.open(source.name(), path, env, session, options.maxElements);
+    return OnnxModel.open(source.name(), path, env, session);
   }
 
   private static void checkFile(Path path) {

@@ -31,16 +31,16 @@ final class OnnxModel extends GuardedModel {
   private final OrtEnvironment env;
   private final OrtSession session;
 
-  private OnnxModel(String name, OrtEnvironment env, OrtSession session, ModelSignature signature, long maxElements) {
-    super(name, signature, maxElements);
+  private OnnxModel(String name, OrtEnvironment env, OrtSession session, ModelSignature signature) {
+    super(name, signature);
     this.env = env;
     this.session = session;
   }
 
   /** Wraps {@code session}, reading its signature; closes the session when the signature cannot be carried. */
-  static OnnxModel open(String name, Path path, OrtEnvironment env, OrtSession session, long maxElements) {
+  static OnnxModel open(String name, Path path, OrtEnvironment env, OrtSession session) {
     try {
-      return new OnnxModel(name, env, session, signature(name, path, session), maxElements);
+      return new OnnxModel(name, env, session, signature(name, path, session));
     } catch (RuntimeException | OrtException e) {
       closeQuietly(session);
       if (e instanceof ModelLoadException) {

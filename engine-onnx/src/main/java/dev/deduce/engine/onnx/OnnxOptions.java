@@ -22,8 +22,7 @@ final class OnnxOptions {
   static final String INTER_OP_THREADS = "inter-op-threads";
   static final String OPTIMIZATION = "optimization";
   static final String EXECUTION_PROVIDER = "execution-provider";
-  static final Set<String> KEYS = Set.of(INTRA_OP_THREADS, INTER_OP_THREADS, OPTIMIZATION, EXECUTION_PROVIDER,
-      ModelSource.MAX_ELEMENTS);
+  static final Set<String> KEYS = Set.of(INTRA_OP_THREADS, INTER_OP_THREADS, OPTIMIZATION, EXECUTION_PROVIDER);
 
   private static final Logger LOG = LoggerFactory.getLogger(OnnxOptions.class);
   private static final AtomicBoolean CPU_FALLBACK_LOGGED = new AtomicBoolean();
@@ -36,7 +35,6 @@ final class OnnxOptions {
   final int interOpThreads;
   final OptLevel optimization;
   final Provider provider;
-  final long maxElements;
   private final Path path;
 
   private OnnxOptions(ModelSource source) {
@@ -48,7 +46,6 @@ final class OnnxOptions {
     optimization = LEVELS.get(source.choiceOption(OPTIMIZATION, "all", List.of("none", "basic", "extended", "all")));
     provider = Provider.valueOf(source.choiceOption(EXECUTION_PROVIDER, "auto", List.of("auto", "cpu", "cuda"))
         .toUpperCase(Locale.ROOT));
-    maxElements = source.maxElements();
   }
 
   static OnnxOptions of(ModelSource source) {

@@ -122,7 +122,7 @@ class OnnxEngineTest {
     ReferenceModel model = ModelKit.multiOutput();
     Path file = new OnnxWriter().write(model.graph(), dir);
     Map<String, String> options = Map.of("intra-op-threads", "1", "inter-op-threads", "1", "optimization", "none",
-        "execution-provider", "cpu", "maxElements", "4096");
+        "execution-provider", "cpu");
     try (LoadedModel m = engine.load(new ModelSource(model.name(), "1", file, "onnx", options))) {
       NamedTensors in = model.inputs(7);
       Tolerance.assertMatches(m.run(in), model.expected(in), "with options");
@@ -136,7 +136,7 @@ class OnnxEngineTest {
       "optimization|max|none, basic, extended or all",
       "execution-provider|tpu|auto, cpu or cuda",
       "execution-provider|cuda|no CUDA provider",
-      "maxElements|0|maxElements",
+      "maxElements|4096|unknown option 'maxElements'",
       "intraOpThread|2|unknown option 'intraOpThread'"})
   void badOptionIsALoadErrorSayingWhatWasExpected(String key, String value, String expected) throws IOException {
     Path file = new OnnxWriter().write(ModelKit.identity().graph(), dir);

@@ -15,7 +15,8 @@ import org.tensorflow.proto.ConfigProto;
  *
  * <p>Model options: {@code tags} (comma-separated, default {@code serve}), {@code signature} (default
  * {@code serving_default}), {@code intra-op-threads}, {@code inter-op-threads} (0 = TensorFlow's choice), {@code device}
- * ({@code auto|cpu|gpu}) and {@code maxElements}. System property {@code deduce.tensorflow.cacheDir} moves the
+ * ({@code auto|cpu|gpu}); the element limit is the runtime's setting {@code max-elements}. System property
+ * {@code deduce.tensorflow.cacheDir} moves the
  * folder TensorFlow's natives are unpacked into (default {@code ~/.cache/deduce/javacpp}).
  */
 public final class TensorFlowEngine implements InferenceEngine {
@@ -57,6 +58,6 @@ public final class TensorFlowEngine implements InferenceEngine {
           + options.tags + " (" + e.getClass().getSimpleName() + ": " + Failures.firstLine(String.valueOf(
           e.getMessage())) + "); expected a complete SavedModel folder", e);
     }
-    return TfModel.open(source.name(), path, bundle, options.signature, folder.signature, options.maxElements);
+    return TfModel.open(source.name(), path, bundle, options.signature, folder.signature);
   }
 }

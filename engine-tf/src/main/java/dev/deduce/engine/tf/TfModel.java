@@ -34,8 +34,8 @@ final class TfModel extends GuardedModel {
   private final List<Output<?>> fetches;
 
   private TfModel(String name, SavedModelBundle bundle, ModelSignature signature, List<Output<?>> feeds,
-      List<Output<?>> fetches, long maxElements) {
-    super(name, signature, maxElements);
+      List<Output<?>> fetches) {
+    super(name, signature);
     this.bundle = bundle;
     this.session = bundle.session();
     this.feeds = feeds;
@@ -43,8 +43,7 @@ final class TfModel extends GuardedModel {
   }
 
   /** Wraps {@code bundle} serving {@code def}; closes the bundle when the signature cannot be carried. */
-  static TfModel open(String name, Path path, SavedModelBundle bundle, String key, SignatureDef def,
-      long maxElements) {
+  static TfModel open(String name, Path path, SavedModelBundle bundle, String key, SignatureDef def) {
     try {
       List<TensorSpec> inputs = new ArrayList<>();
       List<Output<?>> feeds = new ArrayList<>();
@@ -57,7 +56,7 @@ final class TfModel extends GuardedModel {
         LOG.info("model '{}' ({}) has no dynamic dimension 0 in every input and output {} -> {}; batching is off"
             + " for it", name, path, inputs, outputs);
       }
-      return new TfModel(name, bundle, signature, List.copyOf(feeds), List.copyOf(fetches), maxElements);
+      return new TfModel(name, bundle, signature, List.copyOf(feeds), List.copyOf(fetches));
     } catch (RuntimeException e) {
       bundle.close();
       if (e instanceof ModelLoadException) {

@@ -19,8 +19,7 @@ final class TfOptions {
   static final String INTRA_OP_THREADS = "intra-op-threads";
   static final String INTER_OP_THREADS = "inter-op-threads";
   static final String DEVICE = "device";
-  static final Set<String> KEYS = Set.of(TAGS, SIGNATURE, INTRA_OP_THREADS, INTER_OP_THREADS, DEVICE,
-      ModelSource.MAX_ELEMENTS);
+  static final Set<String> KEYS = Set.of(TAGS, SIGNATURE, INTRA_OP_THREADS, INTER_OP_THREADS, DEVICE);
   static final String DEFAULT_TAG = "serve";
   static final String DEFAULT_SIGNATURE = "serving_default";
 
@@ -34,7 +33,6 @@ final class TfOptions {
   final int intraOpThreads;
   final int interOpThreads;
   final Device device;
-  final long maxElements;
   private final Path path;
 
   private TfOptions(ModelSource source) {
@@ -56,7 +54,6 @@ final class TfOptions {
     interOpThreads = (int) source.longOption(INTER_OP_THREADS, 0, 0, 1024);
     device = Device.valueOf(source.choiceOption(DEVICE, "auto", List.of("auto", "cpu", "gpu")).toUpperCase(
         java.util.Locale.ROOT));
-    maxElements = source.maxElements();
   }
 
   static TfOptions of(ModelSource source) {

@@ -185,7 +185,7 @@ class TensorFlowEngineTest {
     ReferenceModel model = ModelKit.multiOutput();
     Path folder = new SavedModelWriter().write(model.graph(), dir);
     try (LoadedModel m = load(folder, Map.of("intra-op-threads", "1", "inter-op-threads", "1", "device", "cpu",
-        "maxElements", "4096", "tags", "serve", "signature", "serving_default"))) {
+        "tags", "serve", "signature", "serving_default"))) {
       NamedTensors in = model.inputs(7);
       Tolerance.assertMatches(m.run(in), model.expected(in), "with options");
     }
@@ -199,7 +199,7 @@ class TensorFlowEngineTest {
       "device|gpu|CPU-only",
       "tags|' , '|one or more comma-separated tags",
       "signature|' '|signature key",
-      "maxElements|0|maxElements",
+      "maxElements|4096|unknown option 'maxElements'",
       "intraOpThread|2|unknown option 'intraOpThread'"})
   void badOptionIsALoadErrorSayingWhatWasExpected(String key, String value, String expected) throws IOException {
     Path folder = new SavedModelWriter().write(ModelKit.identity().graph(), dir);

@@ -13,6 +13,8 @@ import dev.deduce.api.Tensor;
 import dev.deduce.perf.modelkit.ModelKit;
 import dev.deduce.perf.modelkit.ModelWriter;
 import dev.deduce.perf.modelkit.ReferenceModel;
+import dev.deduce.runtime.DeduceRuntime;
+import dev.deduce.runtime.ModelSettings;
 import dev.deduce.spi.InferenceEngine;
 import dev.deduce.spi.LoadedModel;
 import dev.deduce.spi.ModelSource;
@@ -223,11 +225,16 @@ public abstract class EngineContract {
 
   @Test
   void inputOverTheElementLimitIsInvalidInput() {
+    // the limit is the runtime's model setting max-elements, checked once on admission, not an engine option
     ReferenceModel model = ModelKit.mlpSmall();
-    try (LoadedModel m = load(model, write(model), Map.of(ModelSource.MAX_ELEMENTS, "1000"))) {
+    Path file = write(model);
+    try (DeduceRuntime runtime = DeduceRuntime.builder().engine(engine()).build()) {
+      runtime.deploy(model.name(), "1", new ModelSource(model.name(), "1", file, writer().format(), options()),
+          ModelSettings.builder().maxElements(1000).build());
       NamedTensors fits = model.inputs(62); // 992 elements
-      Tolerance.assertMatches(m.run(fits), model.expected(fits), "62 rows under a 1000-element limit");
-      assertThatThrownBy(() -> m.run(model.inputs(63))).isInstanceOf(InvalidInputException.class)
+      Tolerance.assertMatches(runtime.infer(model.name(), fits).outputs(), model.expected(fits),
+          "62 rows under a 1000-element limit");
+      assertThatThrownBy(() -> runtime.infer(model.name(), model.inputs(63))).isInstanceOf(InvalidInputException.class)
           .hasMessageContaining("1008").hasMessageContaining("1000");
     }
   }

@@ -48,8 +48,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Times in the suite are whole milliseconds, the precision every store must keep. It checks round trips of every
  * dtype (empty and 16 MB tensors too), idempotent appends and completions (the first outcome wins), recovery of
- * PENDING requests after reopening, history filters and paging, concurrent writers, hostile text in every field, and
- * clear errors for null and oversize input.
+ * PENDING requests after reopening, history filters and paging (the shared {@link dev.deduce.spi.PageCursor} tokens),
+ * concurrent writers, hostile text in every field,
+ * clear errors for null and oversize input, and that the optional features ({@link Store#nativeQuery()},
+ * {@link Store#vectorSearch()}) are stable.
  *
  * <p>Errors: a caller's mistake (a null argument, a record over the size limit) is a {@link NullPointerException} or
  * {@link IllegalArgumentException} and writes nothing of its batch; a {@link StoreException} means the store itself
@@ -282,6 +284,59 @@ public abstract class StoreContract {
       List<String> seen = ids(history(HistoryQuery.all().withPageSize(size)));
       assertThat(seen).as("page size %d", size).containsExactlyElementsOf(expected(all, r -> true));
     }
+  }
+
+  @Test
+  void historyBreaksTiesOfSubmissionTimeByRequestIdNewestFirst() {
+    List<RequestRecord> same = new ArrayList<>();
+    for (String id : List.of("t3", "t1", "t5", "t2", "t4")) {
+      same.add(request(id, "m", "1", T0));
+    }
+    store.append(same);
+    assertThat(ids(history(HistoryQuery.all().withPageSize(2)))).containsExactly("t5", "t4", "t3", "t2", "t1");
+  }
+
+  @Test
+  void aPageTokenKeepsItsPlaceAcrossNewerWritesAndReopening() {
+    for (int i = 0; i < 6; i++) {
+      store.append(List.of(request("p" + i, "m", "1", T0.plusSeconds(i))));
+    }
+    HistoryQuery q = HistoryQuery.all().withModel("m").withPageSize(3);
+    Page<StoredRequest> first = store.history(q);
+    assertThat(ids(first.items())).containsExactly("p5", "p4", "p3");
+    store.append(List.of(request("newer", "m", "1", T0.plusSeconds(100))));
+    Page<StoredRequest> second = reopen().history(q.next(first).orElseThrow());
+    assertThat(ids(second.items())).containsExactly("p2", "p1", "p0");
+    assertThat(second.nextPageToken()).isEmpty();
+  }
+
+  @Test
+  void aPageTokenNoStoreIssuedOrOfAnotherQueryIsRefusedClearly() {
+    store.append(List.of(request("a", "m", "1", T0), request("b", "m", "1", T0.plusSeconds(1))));
+    HistoryQuery q = HistoryQuery.all().withPageSize(1);
+    String token = store.history(q).nextPageToken().orElseThrow();
+    HistoryQuery forged = new HistoryQuery(null, null, null, null, null, 1, "not-a-token");
+    assertThat(catchRejection(() -> store.history(forged))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("page token 'not-a-token' is not a history page token");
+    HistoryQuery other = new HistoryQuery("other", null, null, null, null, 1, token);
+    assertThat(catchRejection(() -> store.history(other))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("was issued for a query with other filters");
+  }
+
+  // ------------------------------------------------------------------ optional features
+
+  @Test
+  void optionalFeaturesAnswerTheSameEveryTimeAndSayWhatTheyTake() {
+    boolean query = store.nativeQuery().isPresent();
+    boolean vectors = store.vectorSearch().isPresent();
+    assertThat(store.nativeQuery().isPresent()).as("nativeQuery() gives the same answer each time").isEqualTo(query);
+    store.nativeQuery().ifPresent(q -> assertThat(q.language()).as("native query language").isNotBlank()
+        .isEqualTo(q.language().strip().toLowerCase(java.util.Locale.ROOT)));
+    store.vectorSearch().ifPresent(v -> assertThat(catchRejection(() -> v.nearest(new float[] {1f}, 0)))
+        .as("vector search with k = 0").isInstanceOf(IllegalArgumentException.class));
+    Store reopened = reopen();
+    assertThat(reopened.nativeQuery().isPresent()).as("native query after reopening").isEqualTo(query);
+    assertThat(reopened.vectorSearch().isPresent()).as("vector search after reopening").isEqualTo(vectors);
   }
 
   // ------------------------------------------------------------------ concurrency

@@ -5,9 +5,9 @@ import dev.deduce.api.RequestStatus;
 import dev.deduce.api.StoreException;
 import dev.deduce.spi.HistoryQuery;
 import dev.deduce.spi.Page;
+import dev.deduce.spi.PageCursor;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
-import dev.deduce.spi.StoreCapabilities;
 import dev.deduce.spi.StoredRequest;
 import dev.deduce.spi.TensorCodec;
 import java.io.BufferedInputStream;
@@ -108,24 +108,19 @@ final class LogStore implements dev.deduce.spi.Store {
   @Override
   public synchronized Page<StoredRequest> history(HistoryQuery q) {
     Objects.requireNonNull(q, "history query must not be null");
-    int offset = q.pageToken() == null ? 0 : Integer.parseInt(q.pageToken());
-    List<StoredRequest> all = rows.values().stream()
+    Optional<PageCursor> after = PageCursor.from(q);
+    Comparator<StoredRequest> newestFirst = Comparator.comparing(PageCursor::of, PageCursor.NEWEST_FIRST);
+    List<StoredRequest> fetched = rows.values().stream()
         .filter(r -> q.model() == null || q.model().equals(r.request().model()))
         .filter(r -> q.version() == null || q.version().equals(r.request().version()))
         .filter(r -> q.status() == null || q.status() == r.status())
         .filter(r -> q.from() == null || !r.request().submittedAt().isBefore(q.from()))
         .filter(r -> q.to() == null || r.request().submittedAt().isBefore(q.to()))
-        .sorted(Comparator.comparing((StoredRequest r) -> r.request().submittedAt())
-            .thenComparing(StoredRequest::requestId).reversed())
+        .filter(r -> after.isEmpty() || PageCursor.NEWEST_FIRST.compare(PageCursor.of(r), after.get()) > 0)
+        .sorted(newestFirst)
+        .limit(q.pageSize() + 1L)
         .toList();
-    int end = Math.min(all.size(), offset + q.pageSize());
-    Optional<String> next = end < all.size() ? Optional.of(Integer.toString(end)) : Optional.empty();
-    return new Page<>(all.subList(Math.min(offset, all.size()), end), next);
-  }
-
-  @Override
-  public StoreCapabilities capabilities() {
-    return StoreCapabilities.none();
+    return PageCursor.page(q, fetched);
   }
 
   @Override

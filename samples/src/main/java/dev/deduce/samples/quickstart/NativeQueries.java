@@ -1,12 +1,15 @@
 package dev.deduce.samples.quickstart;
 
+import dev.deduce.spi.NativeQuery;
 import dev.deduce.spi.Neighbour;
 import dev.deduce.spi.Store;
+import dev.deduce.spi.VectorSearch;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Questions the quickstart asks a store in its own language: SQL for SQLite, Datalog (CozoScript) for Cozo. Every
@@ -16,14 +19,23 @@ abstract class NativeQueries {
 
   /** The queries for {@code store}'s native language. */
   static NativeQueries of(Store store) {
-    String language = store.capabilities().queryLanguage().orElseThrow(() -> new IllegalStateException(
-        "the store has no native query language; expected sql or datalog"));
+    String language = nativeQuery(store).language();
     switch (language) {
       case "sql": return new Sql();
       case "datalog": return new Datalog();
       default:
         throw new IllegalStateException("the store's query language is '" + language + "'; expected sql or datalog");
     }
+  }
+
+  /** The store's native query language. */
+  static NativeQuery nativeQuery(Store store) {
+    return store.nativeQuery().orElseThrow(() -> new IllegalStateException(
+        "the store has no native query language; expected sql or datalog"));
+  }
+
+  static List<Map<String, Object>> query(Store store, String text, Map<String, Object> params) {
+    return nativeQuery(store).query(text, params);
   }
 
   /** Every stored request. */
@@ -113,21 +125,21 @@ abstract class NativeQueries {
 
     @Override
     long stored(Store store) {
-      return single(store.query("SELECT COUNT(*) AS n FROM deduce_requests", Map.of()));
+      return single(query(store, "SELECT COUNT(*) AS n FROM deduce_requests", Map.of()));
     }
 
     @Override
     long pending(Store store) {
-      return single(store.query("SELECT COUNT(*) AS n FROM deduce_requests WHERE status = :status",
+      return single(query(store, "SELECT COUNT(*) AS n FROM deduce_requests WHERE status = :status",
           Map.of("status", "PENDING")));
     }
 
     @Override
     void report(Store store, PrintStream out, String probeId, float[] probe) {
       out.println("Requests per model version (SQL over the SQLite file):");
-      print(out, "sql", PER_VERSION, store.query(PER_VERSION, Map.of()));
+      print(out, "sql", PER_VERSION, query(store, PER_VERSION, Map.of()));
       out.println("Busiest seconds, all runs (SQL):");
-      print(out, "sql", BUSIEST, store.query(BUSIEST, Map.of("limit", 3)));
+      print(out, "sql", BUSIEST, query(store, BUSIEST, Map.of("limit", 3)));
     }
   }
 
@@ -145,20 +157,21 @@ abstract class NativeQueries {
 
     @Override
     long stored(Store store) {
-      return single(store.query("?[count(id)] := *deduce_request{id}", Map.of()));
+      return single(query(store, "?[count(id)] := *deduce_request{id}", Map.of()));
     }
 
     @Override
     long pending(Store store) {
-      return single(store.query("?[count(id)] := *deduce_request{id, status}, status == $status",
+      return single(query(store, "?[count(id)] := *deduce_request{id, status}, status == $status",
           Map.of("status", "PENDING")));
     }
 
     @Override
     void report(Store store, PrintStream out, String probeId, float[] probe) {
       out.println("Requests per model version (Datalog over Cozo):");
-      print(out, "datalog", PER_VERSION, store.query(PER_VERSION, Map.of()));
-      if (probe == null || !store.capabilities().vectorSearch()) {
+      print(out, "datalog", PER_VERSION, query(store, PER_VERSION, Map.of()));
+      Optional<VectorSearch> search = store.vectorSearch();
+      if (probe == null || search.isEmpty()) {
         return;
       }
       List<Object> q = new ArrayList<>();
@@ -167,12 +180,12 @@ abstract class NativeQueries {
       }
       out.println("Nearest neighbours of request " + probeId + "'s " + QuickstartModel.EMBEDDING + " "
           + format(probe) + " (Datalog, HNSW index):");
-      print(out, "datalog", NEAREST, store.query(NEAREST, Map.of("q", q, "k", 5)));
+      print(out, "datalog", NEAREST, query(store, NEAREST, Map.of("q", q, "k", 5)));
       List<String> hits = new ArrayList<>();
-      for (Neighbour n : store.nearest(probe, 5)) {
+      for (Neighbour n : search.get().nearest(probe, 5)) {
         hits.add(n.requestId() + " (" + decimal(n.distance()) + ")");
       }
-      out.println("  Store.nearest(k=5): " + String.join(", ", hits));
+      out.println("  VectorSearch.nearest(k=5): " + String.join(", ", hits));
     }
 
     private static String format(float[] v) {

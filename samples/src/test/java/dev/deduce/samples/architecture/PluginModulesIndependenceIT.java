@@ -10,16 +10,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Engine and store modules never see each other on a classpath, so the rule that none depends on another can only be
- * checked where all of them have been built: here, after the reactor has compiled every module.
+ * Engine and store modules never see each other on a classpath, so the rules over all of them can only be checked
+ * where all of them have been built: here, after the reactor has compiled every module.
  */
 class PluginModulesIndependenceIT {
 
-  @Test
-  void noEngineOrStoreModuleDependsOnAnother() throws IOException {
+  private static JavaClasses pluginClasses;
+
+  @BeforeAll
+  static void importEveryBuiltPluginModule() throws IOException {
     Path root = Path.of(System.getProperty("maven.multiModuleProjectDirectory", ".."));
     if (!Files.isDirectory(root.resolve("core-api"))) {
       root = Path.of("..");
@@ -38,12 +41,21 @@ class PluginModulesIndependenceIT {
         .contains("engine-onnx", "store-sqlite");
     // Chicory's build-time output for store-cozo is 15 MB of machine code translated from WebAssembly: it references
     // only Chicory, and importing it would take ArchUnit over a minute, so it is left out.
-    JavaClasses classes = new ClassFileImporter()
+    pluginClasses = new ClassFileImporter()
         .withImportOption(location -> !location.contains("CozoModule"))
         .importPaths(moduleClasses);
-    assertThat(classes.stream().map(c -> c.getPackageName()).distinct())
+    assertThat(pluginClasses.stream().map(c -> c.getPackageName()).distinct())
         .anyMatch(p -> p.startsWith("dev.deduce.engine."))
         .anyMatch(p -> p.startsWith("dev.deduce.store."));
-    ArchitectureRules.PLUGINS_ARE_INDEPENDENT.check(classes);
+  }
+
+  @Test
+  void noEngineOrStoreModuleDependsOnAnother() {
+    ArchitectureRules.PLUGINS_ARE_INDEPENDENT.check(pluginClasses);
+  }
+
+  @Test
+  void noEngineOrStoreModuleUsesDeduceBeyondApiAndSpi() {
+    ArchitectureRules.PLUGINS_USE_API_AND_SPI_ONLY.check(pluginClasses);
   }
 }

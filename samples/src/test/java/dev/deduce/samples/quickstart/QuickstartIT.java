@@ -120,7 +120,8 @@ class QuickstartIT {
         all.addAll(page.items());
         q = q.get().next(page);
       }
-      Object n = store.query("SELECT COUNT(*) AS n FROM deduce_requests", Map.of()).get(0).get("n");
+      Object n = store.nativeQuery().orElseThrow().query("SELECT COUNT(*) AS n FROM deduce_requests", Map.of())
+          .get(0).get("n");
       assertThat(((Number) n).longValue()).isEqualTo(all.size());
     }
     return all;

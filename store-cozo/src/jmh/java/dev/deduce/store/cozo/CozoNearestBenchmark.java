@@ -33,6 +33,6 @@ public class CozoNearestBenchmark {
 
   @Benchmark
   public Object hnswQuery() {
-    return filled.store.nearest(filled.vector(), 10);
+    return filled.store.vectorSearch().orElseThrow().nearest(filled.vector(), 10);
   }
 }

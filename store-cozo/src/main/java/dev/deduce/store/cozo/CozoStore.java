@@ -8,14 +8,16 @@ import dev.deduce.api.RequestStatus;
 import dev.deduce.api.StoreException;
 import dev.deduce.api.Tensor;
 import dev.deduce.spi.HistoryQuery;
+import dev.deduce.spi.NativeQuery;
 import dev.deduce.spi.Neighbour;
 import dev.deduce.spi.Page;
+import dev.deduce.spi.PageCursor;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
-import dev.deduce.spi.StoreCapabilities;
 import dev.deduce.spi.StoredRequest;
 import dev.deduce.spi.TensorCodec;
+import dev.deduce.spi.VectorSearch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -34,7 +36,7 @@ import java.util.function.Supplier;
  * fsynced journal, compacted now and then into a snapshot; opening loads the snapshot and replays the journal. All
  * access is serialised: one engine instance is not thread-safe.
  */
-final class CozoStore implements Store {
+final class CozoStore implements Store, NativeQuery, VectorSearch {
 
   static final String SNAPSHOT = "snapshot.json";
   static final String LOG = "data.log";
@@ -73,10 +75,6 @@ final class CozoStore implements Store {
   private static final String NEAREST = "?[id, dist] := ~deduce_embedding:nearest{id | query: vec($q), k: $k, "
       + "ef: $ef, bind_distance: dist}\n:order dist, id";
   private static final int MAX_K = 10_000;
-  // column positions in V
-  private static final int SUB_S = 3;
-  private static final int SUB_N = 4;
-  private static final int SEQ = 7;
 
   private final Path folder;
   private final Supplier<CozoRunner> engines;
@@ -249,34 +247,41 @@ final class CozoStore implements Store {
       params.put("to_s", q.to().getEpochSecond());
       params.put("to_n", q.to().getNano());
     }
-    if (q.pageToken() != null) {
-      long[] t = PageToken.parse(q.pageToken());
-      script.append(",(d<$t_s||(d==$t_s&&(e<$t_n||(e==$t_n&&h<$t_q))))");
-      params.put("t_s", t[0]);
-      params.put("t_n", t[1]);
-      params.put("t_q", t[2]);
+    Optional<PageCursor> after = PageCursor.from(q);
+    if (after.isPresent()) {
+      // keyset after (submitted, id), newest first: Cozo compares strings in UTF-8 byte order, as PageCursor does
+      script.append(",(d<$t_s||(d==$t_s&&(e<$t_n||(e==$t_n&&a<$t_id))))");
+      params.put("t_s", after.get().submittedAt().getEpochSecond());
+      params.put("t_n", after.get().submittedAt().getNano());
+      params.put("t_id", after.get().requestId());
     }
-    script.append(" :order -d,-e,-h :limit $limit");
+    script.append(" :order -d,-e,-a :limit $limit");
     params.put("limit", q.pageSize() + 1);
     synchronized (lock) {
       checkOpen();
       List<JsonNode> rows = read(script.toString(), params).rows();
-      List<StoredRequest> items = new ArrayList<>();
-      for (int i = 0; i < Math.min(rows.size(), q.pageSize()); i++) {
-        items.add(stored(rows.get(i)));
+      List<StoredRequest> fetched = new ArrayList<>();
+      for (JsonNode row : rows) {
+        fetched.add(stored(row));
       }
-      Optional<String> next = Optional.empty();
-      if (rows.size() > q.pageSize()) {
-        JsonNode last = rows.get(q.pageSize() - 1);
-        next = Optional.of(PageToken.of(last.get(SUB_S).asLong(), last.get(SUB_N).asLong(), last.get(SEQ).asLong()));
-      }
-      return new Page<>(items, next);
+      return PageCursor.page(q, fetched);
     }
   }
 
   @Override
-  public StoreCapabilities capabilities() {
-    return new StoreCapabilities(Optional.of("datalog"), options.embeddingOutput() != null);
+  public Optional<NativeQuery> nativeQuery() {
+    return Optional.of(this);
+  }
+
+  @Override
+  public String language() {
+    return "datalog";
+  }
+
+  /** Present when the store option {@code embedding.output} names the output to index. */
+  @Override
+  public Optional<VectorSearch> vectorSearch() {
+    return options.embeddingOutput() == null ? Optional.empty() : Optional.of(this);
   }
 
   /**

@@ -16,6 +16,8 @@ import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
 import dev.deduce.spi.StoreConfig;
 import dev.deduce.spi.StoredRequest;
+import dev.deduce.spi.NativeQuery;
+import dev.deduce.spi.VectorSearch;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,8 +53,8 @@ class CozoStoreTest {
   void providerIsFoundByServiceLoaderAsCozo() {
     assertThat(ServiceLoader.load(dev.deduce.spi.StoreProvider.class).stream().map(p -> p.get().id()))
         .contains("cozo");
-    assertThat(store.capabilities().queryLanguage()).contains("datalog");
-    assertThat(store.capabilities().vectorSearch()).isTrue();
+    assertThat(store.nativeQuery()).map(NativeQuery::language).contains("datalog");
+    assertThat(store.vectorSearch()).isPresent();
   }
 
   @Test
@@ -142,24 +144,24 @@ class CozoStoreTest {
   void foreignPageTokenIsRejected() {
     HistoryQuery bad = new HistoryQuery(null, null, null, null, null, 10, "garbage");
     assertThatThrownBy(() -> store.history(bad)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("not issued by this store");
+        .hasMessageContaining("page token 'garbage' is not a history page token");
   }
 
   @Test
   void datalogQueryBindsParametersAndIsReadOnly() {
     store.append(List.of(request("a", 1), request("b", 2)));
-    List<Map<String, Object>> rows = store.query("?[id, status] := *deduce_request{id, status}, id == $id",
+    List<Map<String, Object>> rows = query(store, "?[id, status] := *deduce_request{id, status}, id == $id",
         Map.of("id", "b"));
     assertThat(rows).containsExactly(Map.of("id", "b", "status", "PENDING"));
     for (String write : List.of("?[id] <- [['x']] :rm deduce_request {id}",
         "?[id, model] <- [['a', 'x']] :update deduce_request {id => model}", "::remove deduce_request",
         ":create evil {a: Int}", "::hnsw drop deduce_embedding:nearest", "::rename deduce_request -> gone",
         "::set_triggers deduce_request on put { ?[a] <- [[1]] }", "::compact")) {
-      assertThatThrownBy(() -> store.query(write, Map.of())).as(write).isInstanceOf(StoreException.class)
+      assertThatThrownBy(() -> query(store, write, Map.of())).as(write).isInstanceOf(StoreException.class)
           .hasMessageStartingWith("Cozo: ").hasMessageContaining("read-only");
     }
     assertThat(store.history(HistoryQuery.all()).items()).hasSize(2);
-    assertThatThrownBy(() -> store.query("?[x] := x = 1 |||", Map.of())).isInstanceOf(StoreException.class)
+    assertThatThrownBy(() -> query(store, "?[x] := x = 1 |||", Map.of())).isInstanceOf(StoreException.class)
         .hasMessageContaining("parser");
   }
 
@@ -169,10 +171,10 @@ class CozoStoreTest {
     RequestRecord b = request("b", 2);
     RequestRecord c = request("c", 3);
     store.complete(List.of(done(a, 1, 0, 0), done(b, 0, 1, 0), done(c, 0.9f, 0.1f, 0)));
-    List<Neighbour> hits = store.nearest(new float[] {1, 0, 0}, 2);
+    List<Neighbour> hits = nearest(store, new float[] {1, 0, 0}, 2);
     assertThat(hits).extracting(Neighbour::requestId).containsExactly("a", "c");
     assertThat(hits.get(0).distance()).isLessThan(hits.get(1).distance());
-    assertThatThrownBy(() -> store.nearest(new float[] {1, 0}, 1)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> nearest(store, new float[] {1, 0}, 1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected 3");
     assertThatThrownBy(() -> store.complete(List.of(done(request("d", 4), 1, 2))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected FLOAT32 with 3");
@@ -181,7 +183,7 @@ class CozoStoreTest {
     store.complete(List.of(done(request("e", 5), 1, 0, 0.01f)));
     store.close();
     store = open(dir);
-    assertThat(store.nearest(new float[] {1, 0, 0}, 3)).extracting(Neighbour::requestId)
+    assertThat(nearest(store, new float[] {1, 0, 0}, 3)).extracting(Neighbour::requestId)
         .containsExactly("a", "e", "c");
   }
 
@@ -204,16 +206,16 @@ class CozoStoreTest {
   void badCallsSayWhatWasExpected() {
     assertThatThrownBy(() -> store.get(null)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected the id");
-    assertThatThrownBy(() -> store.query(" ", Map.of())).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> query(store, " ", Map.of())).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected a CozoScript query");
-    assertThatThrownBy(() -> store.nearest(new float[] {1, 0, 0}, 0)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> nearest(store, new float[] {1, 0, 0}, 0)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected 1 to");
-    assertThatThrownBy(() -> store.nearest(new float[] {Float.NaN, 0, 0}, 1))
+    assertThatThrownBy(() -> nearest(store, new float[] {Float.NaN, 0, 0}, 1))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("finite");
     assertThatThrownBy(() -> store.complete(List.of(done(request("n", 1), Float.POSITIVE_INFINITY, 0, 0))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("finite");
     assertThat(store.get("n")).isEmpty();
-    assertThatThrownBy(() -> store.query("?[x] := x = $missing", Map.of())).isInstanceOf(StoreException.class)
+    assertThatThrownBy(() -> query(store, "?[x] := x = $missing", Map.of())).isInstanceOf(StoreException.class)
         .hasMessageStartingWith("Cozo: ");
     store.close();
     assertThatThrownBy(() -> store.get("a")).isInstanceOf(StoreException.class).hasMessageContaining("closed");
@@ -222,11 +224,22 @@ class CozoStoreTest {
   @Test
   void storeWithoutEmbeddingsHasNoVectorSearch() {
     try (Store plain = new CozoStoreProvider().open(new StoreConfig(dir.resolve("plain"), Map.of()))) {
-      assertThat(plain.capabilities().vectorSearch()).isFalse();
-      assertThatThrownBy(() -> plain.nearest(new float[] {1}, 1)).isInstanceOf(UnsupportedOperationException.class)
+      assertThat(plain.vectorSearch()).isEmpty();
+      assertThatThrownBy(() -> ((VectorSearch) plain).nearest(new float[] {1}, 1))
+          .isInstanceOf(UnsupportedOperationException.class)
           .hasMessageContaining("embedding.output");
       plain.complete(List.of(done(request("a", 1), 1, 2, 3)));
       assertThat(plain.get("a").orElseThrow().status()).isEqualTo(RequestStatus.DONE);
     }
+  }
+
+  /** The store's native query language, which this store always offers. */
+  private static List<Map<String, Object>> query(Store s, String text, Map<String, Object> params) {
+    return s.nativeQuery().orElseThrow().query(text, params);
+  }
+
+  /** The store's vector search, which a store with embedding options offers. */
+  private static List<Neighbour> nearest(Store s, float[] vector, int k) {
+    return s.vectorSearch().orElseThrow().nearest(vector, k);
   }
 }

@@ -3,11 +3,12 @@ package dev.deduce.store.sqlite;
 import dev.deduce.api.RequestStatus;
 import dev.deduce.api.StoreException;
 import dev.deduce.spi.HistoryQuery;
+import dev.deduce.spi.NativeQuery;
 import dev.deduce.spi.Page;
+import dev.deduce.spi.PageCursor;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
-import dev.deduce.spi.StoreCapabilities;
 import dev.deduce.spi.StoreConfig;
 import dev.deduce.spi.StoredRequest;
 import dev.deduce.spi.TensorCodec;
@@ -40,7 +41,7 @@ import org.sqlite.SQLiteLimits;
  * A {@link Store} over one SQLite file. Writes go through one connection, one transaction per call; reads share
  * a small pool of read-only connections, which WAL mode lets run while a write is in progress.
  */
-final class SqliteStore implements Store {
+final class SqliteStore implements Store, NativeQuery {
 
   private static final String APPEND = "INSERT INTO deduce_requests (request_id, model, requested_version, version, "
       + "status, submitted_at, deadline, idempotency_key, inputs, attempts) "
@@ -57,8 +58,6 @@ final class SqliteStore implements Store {
 
   private static final String PENDING = "SELECT " + Rows.COLUMNS + " FROM deduce_requests "
       + "WHERE status = 'PENDING' ORDER BY submitted_at, request_id";
-
-  private static final StoreCapabilities CAPABILITIES = new StoreCapabilities(Optional.of("sql"), false);
 
   private final Path file;
   private final SqliteOptions options;
@@ -279,7 +278,7 @@ final class SqliteStore implements Store {
   @Override
   public Page<StoredRequest> history(HistoryQuery query) {
     Objects.requireNonNull(query, "query must not be null");
-    PageToken after = PageToken.decode(query);
+    Optional<PageCursor> after = PageCursor.from(query);
     StringBuilder sql = new StringBuilder("SELECT ").append(Rows.COLUMNS).append(" FROM deduce_requests");
     List<Object> args = new ArrayList<>();
     List<String> where = new ArrayList<>();
@@ -303,10 +302,11 @@ final class SqliteStore implements Store {
       where.add("submitted_at < ?");
       args.add(Rows.deadlineNanos(query.to()));
     }
-    if (after != null) {
+    if (after.isPresent()) {
+      // row values compare request ids as BINARY text, i.e. in UTF-8 byte order: PageCursor.NEWEST_FIRST's order
       where.add("(submitted_at, request_id) < (?, ?)");
-      args.add(after.submittedAt());
-      args.add(after.requestId());
+      args.add(Rows.deadlineNanos(after.get().submittedAt()));
+      args.add(after.get().requestId());
     }
     if (!where.isEmpty()) {
       sql.append(" WHERE ").append(String.join(" AND ", where));
@@ -323,30 +323,25 @@ final class SqliteStore implements Store {
           ps.setString(i + 1, (String) a);
         }
       }
-      List<StoredRequest> items = new ArrayList<>();
-      boolean more = false;
+      List<StoredRequest> fetched = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          if (items.size() == query.pageSize()) {
-            more = true;
-            break;
-          }
-          items.add(Rows.read(rs, file));
+          fetched.add(Rows.read(rs, file));
         }
       }
-      Optional<String> next = Optional.empty();
-      if (more) {
-        StoredRequest last = items.get(items.size() - 1);
-        next = Optional.of(new PageToken(Rows.nanos(last.request().submittedAt(), "submittedAt",
-            last.requestId(), file), last.requestId()).encode(query));
-      }
-      return new Page<>(items, next);
+      return PageCursor.page(query, fetched);
     });
   }
 
+  /** SQL over {@code deduce_requests}: see {@link #query}. */
   @Override
-  public StoreCapabilities capabilities() {
-    return CAPABILITIES;
+  public Optional<NativeQuery> nativeQuery() {
+    return Optional.of(this);
+  }
+
+  @Override
+  public String language() {
+    return "sql";
   }
 
   /**

@@ -20,6 +20,7 @@ import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
 import dev.deduce.spi.StoreProvider;
 import dev.deduce.spi.StoredRequest;
+import dev.deduce.spi.NativeQuery;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -230,7 +231,7 @@ class SqliteStoreTest {
   void historyRejectsATokenItDidNotIssue() {
     assertThatThrownBy(() -> store.history(new HistoryQuery(null, null, null, null, null, 10, "garbage!")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("not one the SQLite store issued");
+        .hasMessageContaining("page token 'garbage!' is not a history page token");
   }
 
   @Test
@@ -262,10 +263,9 @@ class SqliteStoreTest {
   }
 
   @Test
-  void capabilitiesOfferSqlAndNoVectorSearch() {
-    assertThat(store.capabilities().queryLanguage()).contains("sql");
-    assertThat(store.capabilities().vectorSearch()).isFalse();
-    assertThatThrownBy(() -> store.nearest(new float[] {1f}, 1)).isInstanceOf(UnsupportedOperationException.class);
+  void offersSqlAsItsNativeQueryAndNoVectorSearch() {
+    assertThat(store.nativeQuery()).map(NativeQuery::language).contains("sql");
+    assertThat(store.vectorSearch()).isEmpty();
   }
 
   @Test

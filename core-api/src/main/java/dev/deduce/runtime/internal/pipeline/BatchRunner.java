@@ -70,7 +70,8 @@ public final class BatchRunner {
     try {
       NamedTensors inputs = batch.size() == 1 ? parts.get(0) : NamedTensors.concat(parts);
       v.meters().batchSize.record(totalRows);
-      NamedTensors outputs = v.resilience.call(() -> model.run(inputs), deadline, attempts);
+      // every request was validated on admission: runAdmitted lets the engine skip checking the batch again
+      NamedTensors outputs = v.resilience.call(() -> model.runAdmitted(inputs), deadline, attempts);
       long compute = System.nanoTime() - start;
       v.meters().compute.record(Duration.ofNanos(compute));
       List<NamedTensors> split = batch.size() == 1 ? List.of(outputs) : split(v, outputs, rows, totalRows);

@@ -4,9 +4,7 @@ import dev.deduce.runtime.ModelSettings;
 
 import dev.deduce.api.DeadlineExceededException;
 import dev.deduce.api.DeduceException;
-import dev.deduce.api.EngineException;
 import dev.deduce.api.OverloadedException;
-import dev.deduce.api.TransientEngineException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -41,8 +39,7 @@ final class Resilience {
         .waitDurationInOpenState(s.breakerOpenWait())
         .permittedNumberOfCallsInHalfOpenState(s.breakerHalfOpenCalls())
         // bad input and expired deadlines say nothing about the engine's health
-        .recordException(e -> !(e instanceof DeduceException) || e instanceof EngineException
-            || e instanceof TransientEngineException)
+        .recordException(e -> !(e instanceof DeduceException d) || d.kind().engineFailure())
         .build());
   }
 
@@ -56,7 +53,7 @@ final class Resilience {
     // A Retry per call lets its predicate and backoff see this call's deadline; the config values are per version.
     Retry retry = Retry.of(breaker.getName(), RetryConfig.<T>custom()
         .maxAttempts(maxAttempts)
-        .retryOnException(e -> e instanceof TransientEngineException && budget.allowRetry(attempts[0]))
+        .retryOnException(e -> retryable(e) && budget.allowRetry(attempts[0]))
         .intervalBiFunction((attempt, outcome) -> budget.wait)
         .build());
     Supplier<T> counted = () -> {
@@ -69,13 +66,17 @@ final class Resilience {
       throw new OverloadedException("circuit breaker of " + name + " is " + breaker.getState()
           + " after a failure rate of " + breaker.getMetrics().getFailureRate() + "%; expected the engine to"
           + " recover, try again later", e);
-    } catch (TransientEngineException e) {
-      if (budget.stoppedByDeadline) {
+    } catch (DeduceException e) {
+      if (retryable(e) && budget.stoppedByDeadline) {
         throw new DeadlineExceededException(name + " failed transiently " + attempts[0] + " time(s) and another"
             + " retry would pass the request deadline; last failure: " + e.getMessage(), e);
       }
       throw e;
     }
+  }
+
+  private static boolean retryable(Throwable e) {
+    return e instanceof DeduceException d && d.kind().retryable();
   }
 
   /** One call's retry state: the next wait, and whether the deadline stopped the retries. */

@@ -26,6 +26,11 @@ final class SignatureOverride implements LoadedModel {
   }
 
   @Override
+  public NamedTensors runAdmitted(NamedTensors inputs) {
+    return model.runAdmitted(inputs);
+  }
+
+  @Override
   public void close() {
     model.close();
   }

@@ -13,9 +13,11 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The compact binary form stores keep tensors in: per tensor its name, dtype, shape and raw little-endian bytes.
+ * The compact binary form stores keep tensors in: per tensor its name, dtype code, shape and raw little-endian bytes.
  *
- * <p>Shared by every store so that a database written by one plugin version reads back in the next.
+ * <p>Shared by every store so that a database written by one plugin version reads back in the next. Layout (all
+ * integers big-endian but the tensor data): {@code "DDT1"}, int count, then per tensor: int name length, UTF-8 name,
+ * byte dtype code ({@link #code}), byte rank, long per dimension, then the elements (strings as int length + UTF-8).
  */
 public final class TensorCodec {
 
@@ -34,7 +36,7 @@ public final class TensorCodec {
       for (var e : tensors.asMap().entrySet()) {
         Tensor t = e.getValue();
         writeString(out, e.getKey());
-        out.writeByte(t.dtype().ordinal());
+        out.writeByte(code(t.dtype()));
         long[] shape = t.shape();
         out.writeByte(shape.length);
         for (long d : shape) {
@@ -79,11 +81,7 @@ public final class TensorCodec {
       NamedTensors.Builder b = NamedTensors.builder();
       for (int i = 0; i < count; i++) {
         String name = readString(in);
-        int ordinal = in.get();
-        if (ordinal < 0 || ordinal >= DataType.values().length) {
-          throw new IllegalArgumentException("dtype code " + ordinal + " of '" + name + "' is unknown");
-        }
-        DataType dtype = DataType.values()[ordinal];
+        DataType dtype = dtype(in.get(), name);
         int rank = in.get();
         if (rank < 0) {
           throw new IllegalArgumentException("rank " + rank + " of '" + name + "' is corrupt");
@@ -121,6 +119,39 @@ public final class TensorCodec {
     } catch (BufferUnderflowException | ArithmeticException e) {
       throw new IllegalArgumentException("tensor bytes are truncated or corrupt", e);
     }
+  }
+
+  /**
+   * The stored code of {@code dtype}, fixed forever. Never {@code DataType.ordinal()}: reordering or extending the enum
+   * must not change what a stored byte means. The codes equal the ordinals the first release wrote (it used
+   * {@code ordinal()}), so every database written before the codes were explicit reads back unchanged and the format
+   * marker stays DDT1. A new dtype takes the next free code; the switch makes leaving it out a compile error.
+   */
+  static int code(DataType dtype) {
+    return switch (dtype) {
+      case FLOAT32 -> 0;
+      case FLOAT64 -> 1;
+      case INT32 -> 2;
+      case INT64 -> 3;
+      case UINT8 -> 4;
+      case BOOL -> 5;
+      case STRING -> 6;
+    };
+  }
+
+  /** The dtype stored as {@code code} for the tensor {@code name}; the inverse of {@link #code}. */
+  static DataType dtype(int code, String name) {
+    return switch (code) {
+      case 0 -> DataType.FLOAT32;
+      case 1 -> DataType.FLOAT64;
+      case 2 -> DataType.INT32;
+      case 3 -> DataType.INT64;
+      case 4 -> DataType.UINT8;
+      case 5 -> DataType.BOOL;
+      case 6 -> DataType.STRING;
+      default -> throw new IllegalArgumentException("dtype code " + code + " of tensor '" + name
+          + "' is unknown; expected 0 to 6 (FLOAT32, FLOAT64, INT32, INT64, UINT8, BOOL, STRING)");
+    };
   }
 
   private static void copyToLittleEndian(DataType dtype, ByteBuffer src, ByteBuffer dst) {

@@ -33,7 +33,7 @@ class GuardedModelTest {
     volatile int runningAtRelease = -1;
 
     Echo(CountDownLatch proceed) {
-      super("echo", SIG, 4);
+      super("echo", SIG);
       this.proceed = proceed;
     }
 
@@ -67,9 +67,23 @@ class GuardedModelTest {
   void inputsAreValidatedBeforeTheEngineSeesThem() {
     Echo m = new Echo(new CountDownLatch(0));
     assertThat(m.run(rows(2)).get("x").shape()).containsExactly(2, 2);
-    assertThatThrownBy(() -> m.run(rows(3))).isInstanceOf(InvalidInputException.class).hasMessageContaining("4");
+    // no element limit here (that is the runtime's max-elements setting): only the signature is checked
+    assertThat(m.run(rows(3)).get("x").shape()).containsExactly(3, 2);
+    assertThatThrownBy(() -> m.run(NamedTensors.of("x", Tensor.ofFloats(new float[3], 1, 3))))
+        .isInstanceOf(InvalidInputException.class).hasMessageContaining("[1, 3]").hasMessageContaining("[-1, 2]");
     assertThatThrownBy(() -> m.run(NamedTensors.of("y", Tensor.zeros(DataType.FLOAT32, 1, 2))))
         .isInstanceOf(InvalidInputException.class).hasMessageContaining("'y'");
+  }
+
+  @Test
+  void anAdmittedRunSkipsTheSecondValidationButNotTheClosedCheck() {
+    Echo m = new Echo(new CountDownLatch(0));
+    // the runtime validated this batch on admission; GuardedModel does not check it again
+    NamedTensors unchecked = NamedTensors.of("x", Tensor.ofFloats(new float[3], 1, 3));
+    assertThat(m.runAdmitted(unchecked)).isEqualTo(unchecked);
+    m.close();
+    assertThatThrownBy(() -> m.runAdmitted(rows(1))).isInstanceOf(EngineException.class)
+        .hasMessageContaining("model 'echo' is closed");
   }
 
   @Test

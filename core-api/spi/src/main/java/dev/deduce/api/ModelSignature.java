@@ -63,6 +63,16 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs, 
   }
 
   /**
+   * Checks {@code tensors} against the inputs: the same names, dtypes and ranks, every fixed dimension equal, equal
+   * batch sizes; no element limit (that is the runtime's setting {@code max-elements}).
+   *
+   * @throws InvalidInputException naming what was wrong and what was expected
+   */
+  public void validate(NamedTensors tensors) {
+    validate(tensors, Long.MAX_VALUE);
+  }
+
+  /**
    * Checks {@code tensors} against the inputs: the same names, dtypes and ranks, every fixed dimension equal, at
    * most {@code maxElements} elements in all.
    *

@@ -20,11 +20,6 @@ import java.util.TreeSet;
  */
 public record ModelSource(String name, String version, Path path, String format, Map<String, String> options) {
 
-  /** Option key: the most elements one run may take, summed over its inputs. */
-  public static final String MAX_ELEMENTS = "maxElements";
-  /** The {@link #MAX_ELEMENTS} an engine applies when the option is unset: 64 Mi elements. */
-  public static final long DEFAULT_MAX_ELEMENTS = 64L << 20;
-
   /** Rejects nulls and copies the options. */
   public ModelSource {
     Objects.requireNonNull(name, "model name must not be null");
@@ -42,15 +37,6 @@ public record ModelSource(String name, String version, Path path, String format,
   /** The option {@code key}, or {@code fallback} when it is unset. */
   public String option(String key, String fallback) {
     return options.getOrDefault(key, fallback);
-  }
-
-  /**
-   * The {@link #MAX_ELEMENTS} option, or {@link #DEFAULT_MAX_ELEMENTS} when unset.
-   *
-   * @throws ModelLoadException naming the model file when the option is not a positive whole number
-   */
-  public long maxElements() {
-    return longOption(MAX_ELEMENTS, DEFAULT_MAX_ELEMENTS, 1, Long.MAX_VALUE);
   }
 
   /**

@@ -7,23 +7,25 @@ import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A base for engines' {@link LoadedModel}s over native sessions: runs may overlap, each is validated against the
+ * A base for engines' {@link LoadedModel}s over native sessions: runs may overlap, {@link #run} validates against the
  * signature first, and {@link #close()} frees the native side only once no run is in flight.
+ *
+ * <p>Validate once: a caller using the model directly gets {@link #run}, which rejects bad input clearly; the runtime
+ * validates every request on admission (against the setting {@code max-elements} too) and then calls
+ * {@link #runAdmitted}, which skips the second, redundant check of the batch.
  */
 public abstract class GuardedModel implements LoadedModel {
 
   private final String name;
   private final ModelSignature signature;
-  private final long maxElements;
   // Read lock per run, write lock to close: native memory must not be freed under a running call.
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
   private boolean closed;
 
-  /** A model called {@code name} with {@code signature}, refusing runs of more than {@code maxElements}. */
-  protected GuardedModel(String name, ModelSignature signature, long maxElements) {
+  /** A model called {@code name} with {@code signature}. */
+  protected GuardedModel(String name, ModelSignature signature) {
     this.name = Objects.requireNonNull(name, "name must not be null");
     this.signature = Objects.requireNonNull(signature, "signature must not be null");
-    this.maxElements = maxElements;
   }
 
   /** The model name, for messages. */
@@ -38,12 +40,23 @@ public abstract class GuardedModel implements LoadedModel {
 
   @Override
   public final NamedTensors run(NamedTensors inputs) {
+    return guarded(inputs, true);
+  }
+
+  @Override
+  public final NamedTensors runAdmitted(NamedTensors inputs) {
+    return guarded(inputs, false);
+  }
+
+  private NamedTensors guarded(NamedTensors inputs, boolean validate) {
     lock.readLock().lock();
     try {
       if (closed) {
         throw new EngineException("model '" + name + "' is closed; expected an open model");
       }
-      signature.validate(inputs, maxElements);
+      if (validate) {
+        signature.validate(inputs);
+      }
       return runValidated(inputs);
     } finally {
       lock.readLock().unlock();

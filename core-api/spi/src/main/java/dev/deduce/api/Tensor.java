@@ -16,7 +16,10 @@ import java.util.Objects;
  */
 public final class Tensor {
 
-  /** Largest element count a tensor may hold; buffers are indexed by int. */
+  /**
+   * The representational ceiling of one tensor, not a configurable limit: its buffer is indexed by int and an element
+   * takes up to 8 bytes. The one configurable limit on a request is the model setting {@code max-elements}.
+   */
   public static final long MAX_ELEMENTS = Integer.MAX_VALUE / 8;
 
   private final DataType dtype;

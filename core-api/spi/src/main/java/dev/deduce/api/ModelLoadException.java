@@ -18,7 +18,13 @@ public class ModelLoadException extends DeduceException {
     this.path = path;
   }
 
-  /** The file or folder that failed to load. */
+  /** A load failure known only by its message, e.g. read back from a store: {@link #path()} is null. */
+  ModelLoadException(String message) {
+    super(ErrorKind.MODEL_LOAD, message, null);
+    this.path = null;
+  }
+
+  /** The file or folder that failed to load; null when rebuilt from a message by {@link ErrorKind#exception}. */
   public Path path() {
     return path;
   }

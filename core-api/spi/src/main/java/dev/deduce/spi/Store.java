@@ -1,7 +1,6 @@
 package dev.deduce.spi;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -28,26 +27,14 @@ public interface Store extends AutoCloseable {
   /** Stored requests matching {@code query}, newest first, one page. */
   Page<StoredRequest> history(HistoryQuery query);
 
-  /** What this store offers beyond the core contract. */
-  StoreCapabilities capabilities();
-
-  /**
-   * Runs a read-only query in the store's native language over its tables or relations, with {@code params} bound
-   * as parameters, never spliced into the text.
-   *
-   * @throws UnsupportedOperationException when {@link StoreCapabilities#queryLanguage()} is empty
-   */
-  default List<Map<String, Object>> query(String text, Map<String, Object> params) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no native query language");
+  /** The store's native query language (SQL, Datalog), if it has one. */
+  default Optional<NativeQuery> nativeQuery() {
+    return Optional.empty();
   }
 
-  /**
-   * The {@code k} stored result embeddings nearest to {@code vector}.
-   *
-   * @throws UnsupportedOperationException when {@link StoreCapabilities#vectorSearch()} is false
-   */
-  default List<Neighbour> nearest(float[] vector, int k) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " has no vector search");
+  /** Vector search over stored result embeddings, if the store has it and is configured for it. */
+  default Optional<VectorSearch> vectorSearch() {
+    return Optional.empty();
   }
 
   /** Flushes and releases the store. Idempotent. */
