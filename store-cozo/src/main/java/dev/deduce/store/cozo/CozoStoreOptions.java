@@ -12,17 +12,21 @@ import java.util.Set;
  * @param embeddingDistance    Cozo's HNSW distance: L2, Cosine or IP
  * @param snapshotJournalBytes bytes of commits since the last snapshot that trigger a new one
  * @param maxRecordBytes       the largest encoded inputs or outputs of one record
+ * @param snapshotSeconds      seconds after which commits not yet in a snapshot trigger one
+ * @param runner               the WebAssembly runtime that runs Cozo
  */
 record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddingDistance,
-    long snapshotJournalBytes, long maxRecordBytes) {
+    long snapshotJournalBytes, long maxRecordBytes, long snapshotSeconds, CozoRunners runner) {
 
   static final String EMBEDDING_OUTPUT = "embedding.output";
   static final String EMBEDDING_DIM = "embedding.dim";
   static final String EMBEDDING_DISTANCE = "embedding.distance";
   static final String SNAPSHOT_JOURNAL_BYTES = "snapshot.journalBytes";
   static final String MAX_RECORD_BYTES = "maxRecordBytes";
+  static final String SNAPSHOT_SECONDS = "snapshot.seconds";
+  static final String RUNNER = "runner";
   private static final Set<String> KNOWN = Set.of(EMBEDDING_OUTPUT, EMBEDDING_DIM, EMBEDDING_DISTANCE,
-      SNAPSHOT_JOURNAL_BYTES, MAX_RECORD_BYTES);
+      SNAPSHOT_JOURNAL_BYTES, MAX_RECORD_BYTES, SNAPSHOT_SECONDS, RUNNER);
   // a log record's length is an int; leave room for its kind byte
   private static final int MAX_RECORD_LIMIT = Integer.MAX_VALUE - 1024;
   private static final int MAX_DIM = 65_536;
@@ -55,7 +59,9 @@ record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddi
         Integer.MAX_VALUE);
     long maxRecord = parse(MAX_RECORD_BYTES, config.option(MAX_RECORD_BYTES, Integer.toString(64 << 20)), 1,
         MAX_RECORD_LIMIT);
-    return new CozoStoreOptions(output, dim, distance, bytes, maxRecord);
+    long seconds = parse(SNAPSHOT_SECONDS, config.option(SNAPSHOT_SECONDS, "60"), 1, 86_400 * 7);
+    CozoRunners runner = CozoRunners.parse(config.option(RUNNER, "auto"));
+    return new CozoStoreOptions(output, dim, distance, bytes, maxRecord, seconds, runner);
   }
 
   /** The relations a snapshot holds. */
