@@ -43,8 +43,12 @@ class CozoStoreTest {
   }
 
   static Store open(Path dir) {
+    return open(dir, "auto");
+  }
+
+  static Store open(Path dir, String runner) {
     return new CozoStoreProvider().open(new StoreConfig(dir, Map.of("embedding.output", "emb", "embedding.dim",
-        "3")));
+        "3", "runner", runner)));
   }
 
   @Test
@@ -194,6 +198,11 @@ class CozoStoreTest {
         .hasMessageContaining("expected a whole number");
     assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(dir.resolve("x"), Map.of("colour", "red"))))
         .isInstanceOf(StoreException.class).hasMessageContaining("unknown Cozo store option");
+    assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(dir.resolve("x"), Map.of("runner", "v8"))))
+        .isInstanceOf(StoreException.class).hasMessageContaining("runner is 'v8'; expected auto, wasmtime or chicory");
+    assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(dir.resolve("x"),
+        Map.of("snapshot.seconds", "0")))).isInstanceOf(StoreException.class)
+        .hasMessageContaining("snapshot.seconds is '0'; expected a whole number from 1");
     Path file = dir.resolve("plain-file");
     java.nio.file.Files.writeString(file, "not a folder");
     assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(file, Map.of())))

@@ -27,6 +27,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class DurabilityTest {
 
@@ -133,11 +135,13 @@ class DurabilityTest {
     }
   }
 
-  @Test
-  void sigkillLosesNoAcknowledgedWriteAndDuplicatesNothing() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"wasmtime", "chicory"})
+  void sigkillLosesNoAcknowledgedWriteAndDuplicatesNothing(String runner) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-XX:-DontCompileHugeMethods", "-cp", System.getProperty("java.class.path"),
-        KillChild.class.getName(), dir.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    Process child = new ProcessBuilder(java, "-XX:-DontCompileHugeMethods", "-D" + CozoCache.PROPERTY + "="
+        + CozoCache.folder(), "-cp", System.getProperty("java.class.path"), KillChild.class.getName(),
+        dir.toString(), runner).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     Set<String> acked = new HashSet<>();
     Set<String> done = new HashSet<>();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),

@@ -10,7 +10,7 @@ public final class KillChild {
   private KillChild() {}
 
   public static void main(String[] args) {
-    Store store = CozoStoreTest.open(Path.of(args[0]));
+    Store store = CozoStoreTest.open(Path.of(args[0]), args[1]);
     System.out.println("READY");
     for (int i = 0; ; i++) {
       String id = "req-" + i;
