@@ -14,9 +14,10 @@ import java.util.Set;
  * @param maxRecordBytes       the largest encoded inputs or outputs of one record
  * @param snapshotSeconds      seconds after which commits not yet in a snapshot trigger one
  * @param runner               the WebAssembly runtime that runs Cozo
+ * @param embeddingBatch       the most embeddings the background indexer puts into the HNSW index at once
  */
 record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddingDistance,
-    long snapshotJournalBytes, long maxRecordBytes, long snapshotSeconds, CozoRunners runner) {
+    long snapshotJournalBytes, long maxRecordBytes, long snapshotSeconds, CozoRunners runner, int embeddingBatch) {
 
   static final String EMBEDDING_OUTPUT = "embedding.output";
   static final String EMBEDDING_DIM = "embedding.dim";
@@ -25,8 +26,9 @@ record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddi
   static final String MAX_RECORD_BYTES = "maxRecordBytes";
   static final String SNAPSHOT_SECONDS = "snapshot.seconds";
   static final String RUNNER = "runner";
+  static final String EMBEDDING_BATCH = "embedding.batch";
   private static final Set<String> KNOWN = Set.of(EMBEDDING_OUTPUT, EMBEDDING_DIM, EMBEDDING_DISTANCE,
-      SNAPSHOT_JOURNAL_BYTES, MAX_RECORD_BYTES, SNAPSHOT_SECONDS, RUNNER);
+      SNAPSHOT_JOURNAL_BYTES, MAX_RECORD_BYTES, SNAPSHOT_SECONDS, RUNNER, EMBEDDING_BATCH);
   // a log record's length is an int; leave room for its kind byte
   private static final int MAX_RECORD_LIMIT = Integer.MAX_VALUE - 1024;
   private static final int MAX_DIM = 65_536;
@@ -55,13 +57,14 @@ record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddi
     if (!Set.of("L2", "Cosine", "IP").contains(distance)) {
       throw new IllegalArgumentException(EMBEDDING_DISTANCE + " is '" + distance + "'; expected L2, Cosine or IP");
     }
-    long bytes = parse(SNAPSHOT_JOURNAL_BYTES, config.option(SNAPSHOT_JOURNAL_BYTES, "8388608"), 1,
+    long bytes = parse(SNAPSHOT_JOURNAL_BYTES, config.option(SNAPSHOT_JOURNAL_BYTES, "4194304"), 1,
         Integer.MAX_VALUE);
     long maxRecord = parse(MAX_RECORD_BYTES, config.option(MAX_RECORD_BYTES, Integer.toString(64 << 20)), 1,
         MAX_RECORD_LIMIT);
     long seconds = parse(SNAPSHOT_SECONDS, config.option(SNAPSHOT_SECONDS, "60"), 1, 86_400 * 7);
     CozoRunners runner = CozoRunners.parse(config.option(RUNNER, "auto"));
-    return new CozoStoreOptions(output, dim, distance, bytes, maxRecord, seconds, runner);
+    int batch = parse(EMBEDDING_BATCH, config.option(EMBEDDING_BATCH, "64"), 1, 100_000);
+    return new CozoStoreOptions(output, dim, distance, bytes, maxRecord, seconds, runner, batch);
   }
 
   /** The relations a snapshot holds. */

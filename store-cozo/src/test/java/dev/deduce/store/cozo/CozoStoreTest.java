@@ -168,11 +168,12 @@ class CozoStoreTest {
   }
 
   @Test
-  void nearestReturnsClosestEmbeddingsAndSurvivesReopen() {
+  void nearestReturnsClosestEmbeddingsAndSurvivesReopen() throws Exception {
     RequestRecord a = request("a", 1);
     RequestRecord b = request("b", 2);
     RequestRecord c = request("c", 3);
     store.complete(List.of(done(a, 1, 0, 0), done(b, 0, 1, 0), done(c, 0.9f, 0.1f, 0)));
+    awaitIndexed(store);
     List<Neighbour> hits = store.nearest(new float[] {1, 0, 0}, 2);
     assertThat(hits).extracting(Neighbour::requestId).containsExactly("a", "c");
     assertThat(hits.get(0).distance()).isLessThan(hits.get(1).distance());
@@ -185,8 +186,28 @@ class CozoStoreTest {
     store.complete(List.of(done(request("e", 5), 1, 0, 0.01f)));
     store.close();
     store = open(dir);
+    awaitIndexed(store);
     assertThat(store.nearest(new float[] {1, 0, 0}, 3)).extracting(Neighbour::requestId)
         .containsExactly("a", "e", "c");
+  }
+
+  @Test
+  void embeddingsAreReadableAtOnceAndSearchableOnceIndexedWithTheLagInDatalog() throws Exception {
+    store.complete(List.of(done(request("a", 1), 1, 0, 0)));
+    assertThat(store.get("a").orElseThrow().outputs().get("emb").toFloatArray()).containsExactly(1, 0, 0);
+    awaitIndexed(store);
+    assertThat(((CozoStore) store).indexLag()).isZero();
+    assertThat(store.nearest(new float[] {1, 0, 0}, 1)).extracting(Neighbour::requestId).containsExactly("a");
+    assertThat(store.query("?[indexed, pending] := *deduce_index_status{indexed, pending}", Map.of()))
+        .containsExactly(Map.of("indexed", 1, "pending", 0));
+    // a second outcome loses to the first: the index keeps the stored vector, not the loser's
+    store.complete(List.of(done(request("a", 1), 0, 1, 0)));
+    awaitIndexed(store);
+    assertThat(store.nearest(new float[] {1, 0, 0}, 1).get(0).distance()).isZero();
+  }
+
+  static void awaitIndexed(Store store) throws InterruptedException {
+    assertThat(((CozoStore) store).awaitIndexed(30_000)).as("HNSW index caught up within 30 s").isTrue();
   }
 
   @Test
