@@ -1,5 +1,8 @@
 package dev.deduce.store.cozo;
 
+import dev.deduce.spi.HistoryQuery;
+import java.util.Map;
+
 /**
  * The CozoScript the store runs. Every value travels as a parameter; only this fixed text is ever parsed, and each
  * store call is one script, so a write batch from the group-commit writer costs one parse and one transaction.
@@ -33,7 +36,7 @@ final class CozoScripts {
       + " :put deduce_request" + SPEC + "}";
   // the same rule for embeddings; it reads the state before this batch's outcomes, so it runs first
   private static final String EMBED = "{r[a,v]<-$embeddings ?[a,v]:=r[a,v],not *deduce_request{id:a}"
-      + " ?[a,v]:=r[a,v],*deduce_request{id:a,status:s},s=='PENDING' :put deduce_embedding{id=a=>vec=v}}";
+      + " ?[a,v]:=r[a,v],*deduce_request{id:a,status:s},s=='PENDING' :put deduce_vector{id=a=>vec=v}}";
 
   static final String GET = "?[" + V + "]:=a=$id," + ROW;
   static final String PENDING = "?[" + V + "]:=" + ROW + ",i=='PENDING' :order d,e,h";
@@ -42,19 +45,66 @@ final class CozoScripts {
 
   // derived, in memory only: what the background HNSW indexer has done and has left
   static final String INDEX_STATUS_SCHEMA = ":create deduce_index_status {k: String => indexed: Int, pending: Int}";
-  static final String EMBEDDING_IDS = "?[id] := *deduce_embedding{id}";
-  static final String EMBEDDINGS_OF = "r[id] <- $ids ?[id, vec] := r[id], *deduce_embedding{id, vec}";
-  static final String PUT_EMBEDDINGS = "?[id, vec] <- $rows :put deduce_embedding {id => vec}";
+  static final String INDEX_STATUS = "?[k, indexed, pending] <- [['hnsw', $indexed, $pending]] "
+      + ":put deduce_index_status {k => indexed, pending}";
+  static final String VECTOR_IDS = "?[id] := *deduce_vector{id}";
+  // the stored vectors of $ids into the indexed relation; Cozo returns the rows it put
+  static final String INDEX_BATCH = "r[id] <- $ids ?[id, vec] := r[id], *deduce_vector{id, vec} "
+      + ":put deduce_embedding {id => vec} :returning";
   static final String NEAREST = "?[id, dist] := ~deduce_embedding:nearest{id | query: vec($q), k: $k, "
       + "ef: $ef, bind_distance: dist}\n:order dist, id";
 
   private CozoScripts() {}
 
+  /** The history query for {@code q}; its values go into {@code params}, only fixed text into the script. */
+  static String history(HistoryQuery q, Map<String, Object> params) {
+    StringBuilder script = new StringBuilder("?[" + V + "]:=" + ROW);
+    // only fixed text is appended; every value the caller gave travels as a parameter
+    if (q.model() != null) {
+      script.append(",b==$model");
+      params.put("model", q.model());
+    }
+    if (q.version() != null) {
+      script.append(",c==$version");
+      params.put("version", q.version());
+    }
+    if (q.status() != null) {
+      script.append(",i==$status");
+      params.put("status", q.status().name());
+    }
+    if (q.from() != null) {
+      script.append(",(d>$from_s||(d==$from_s&&e>=$from_n))");
+      params.put("from_s", q.from().getEpochSecond());
+      params.put("from_n", q.from().getNano());
+    }
+    if (q.to() != null) {
+      script.append(",(d<$to_s||(d==$to_s&&e<$to_n))");
+      params.put("to_s", q.to().getEpochSecond());
+      params.put("to_n", q.to().getNano());
+    }
+    if (q.pageToken() != null) {
+      long[] t = PageToken.parse(q.pageToken());
+      script.append(",(d<$t_s||(d==$t_s&&(e<$t_n||(e==$t_n&&h<$t_q))))");
+      params.put("t_s", t[0]);
+      params.put("t_n", t[1]);
+      params.put("t_q", t[2]);
+    }
+    script.append(" :order -d,-e,-h :limit $limit");
+    params.put("limit", q.pageSize() + 1);
+    return script.toString();
+  }
+
   static String completeScript(boolean embeddings) {
     return (embeddings ? EMBED : "") + COMPLETE;
   }
 
-  static String embeddingSchema(int dim) {
+  /** Every stored embedding: durable (journalled, snapshotted). */
+  static String vectorSchema(int dim) {
+    return ":create deduce_vector {id: String => vec: <F32; " + dim + ">}";
+  }
+
+  /** The embeddings indexed so far, which carry the HNSW index: derived, rebuilt after an open. */
+  static String indexedSchema(int dim) {
     return ":create deduce_embedding {id: String => vec: <F32; " + dim + ">}";
   }
 

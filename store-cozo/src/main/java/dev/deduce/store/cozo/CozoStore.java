@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
@@ -40,12 +41,13 @@ final class CozoStore implements Store {
   static final String SNAPSHOT = DurableCozo.SNAPSHOT;
   static final String LOG = DurableCozo.LOG;
   private static final int MAX_K = 10_000;
-  private static final String STATUS = "?[k, indexed, pending] <- [['hnsw', $indexed, $pending]] "
-      + ":put deduce_index_status {k => indexed, pending}";
 
   private final Path folder;
   private final CozoStoreOptions options;
   private final Object lock = new Object();
+  // callers waiting for the lock: the background indexer steps aside for them
+  private final AtomicInteger waiting = new AtomicInteger();
+  private int indexedGeneration;
   private final DurableCozo cozo;
   private final RecordRows records;
   private final EmbeddingIndex index;
@@ -66,7 +68,7 @@ final class CozoStore implements Store {
       throw new StoreException("store location " + folder + " is not a folder; expected a folder for the "
           + "snapshot and journal");
     }
-    cozo = new DurableCozo(folder, options, engines);
+    cozo = new DurableCozo(folder, options, engines, lock);
     records = new RecordRows(offset -> TensorCodec.decode(cozo.blob(offset)));
     try {
       List<JsonNode> max = cozo.read(CozoScripts.MAX_SEQ, Map.of()).rows();
@@ -74,18 +76,15 @@ final class CozoStore implements Store {
       for (JsonNode row : cozo.read(CozoScripts.PENDING_IDS, Map.of()).rows()) {
         pendingIds.add(row.get(0).asText());
       }
-      index = options.embeddingOutput() == null ? null
-          : new EmbeddingIndex(options, engines, this::storedEmbeddings, this::reportIndex);
+      indexedGeneration = cozo.generation();
     } catch (RuntimeException e) {
       cozo.close();
       throw e;
     }
+    index = options.embeddingOutput() == null ? null
+        : new EmbeddingIndex(options.embeddingBatch(), this::indexBatch, this::vectorIds, waiting::get);
     if (index != null) {
-      List<String> ids = new ArrayList<>();
-      for (JsonNode row : storedEmbeddings(null)) {
-        ids.add(row.get(0).asText());
-      }
-      index.enqueue(ids);
+      index.start();
     }
   }
 
@@ -104,9 +103,11 @@ final class CozoStore implements Store {
     // encoded before the lock, and all of them before anything is written: a bad record writes nothing
     Map<String, byte[]> inputs = new HashMap<>();
     for (RequestRecord r : first.values()) {
-      inputs.put(r.requestId(), encode(r.requestId(), "inputs", r.inputs()));
+      inputs.put(r.requestId(), RecordChecks.encode(options, r.requestId(), "inputs", r.inputs()));
     }
+    waiting.incrementAndGet();
     synchronized (lock) {
+      waiting.decrementAndGet();
       checkOpen();
       Log.Group group = cozo.group();
       List<List<Object>> rows = new ArrayList<>();
@@ -146,7 +147,7 @@ final class CozoStore implements Store {
     List<String> embedded = new ArrayList<>();
     List<byte[]> outputs = new ArrayList<>();
     for (ResultRecord r : first.values()) {
-      float[] e = embedding(r);
+      float[] e = RecordChecks.embedding(options, r);
       if (e != null) {
         List<Object> v = new ArrayList<>(e.length);
         for (float f : e) {
@@ -155,9 +156,11 @@ final class CozoStore implements Store {
         embeddings.add(List.of(r.requestId(), v));
         embedded.add(r.requestId());
       }
-      outputs.add(encode(r.requestId(), "outputs", r.outputs()));
+      outputs.add(RecordChecks.encode(options, r.requestId(), "outputs", r.outputs()));
     }
+    waiting.incrementAndGet();
     synchronized (lock) {
+      waiting.decrementAndGet();
       checkOpen();
       Log.Group group = cozo.group();
       List<List<Object>> rows = new ArrayList<>();
@@ -165,7 +168,7 @@ final class CozoStore implements Store {
       for (ResultRecord r : first.values()) {
         // a PENDING request keeps the inputs it was appended with; any other brings them along in case it is new
         Long inputsAt = pendingIds.contains(r.requestId()) ? null
-            : blob(group, encode(r.requestId(), "inputs", r.request().inputs()));
+            : blob(group, RecordChecks.encode(options, r.requestId(), "inputs", r.request().inputs()));
         rows.add(RecordRows.row(r.request(), nextSeq++, r, inputsAt, blob(group, outputs.get(i++))));
       }
       Map<String, Object> params = new LinkedHashMap<>();
@@ -187,7 +190,9 @@ final class CozoStore implements Store {
     if (requestId == null) {
       throw new IllegalArgumentException("request id is null; expected the id given at submit");
     }
+    waiting.incrementAndGet();
     synchronized (lock) {
+      waiting.decrementAndGet();
       checkOpen();
       List<JsonNode> rows = cozo.read(CozoScripts.GET, Map.of("id", requestId)).rows();
       return rows.isEmpty() ? Optional.empty() : Optional.of(records.stored(rows.get(0)));
@@ -196,7 +201,9 @@ final class CozoStore implements Store {
 
   @Override
   public List<RequestRecord> pending() {
+    waiting.incrementAndGet();
     synchronized (lock) {
+      waiting.decrementAndGet();
       checkOpen();
       List<RequestRecord> out = new ArrayList<>();
       for (JsonNode row : cozo.read(CozoScripts.PENDING, Map.of()).rows()) {
@@ -212,42 +219,12 @@ final class CozoStore implements Store {
       throw new IllegalArgumentException("history query is null; expected e.g. HistoryQuery.all()");
     }
     Map<String, Object> params = new LinkedHashMap<>();
-    StringBuilder script = new StringBuilder("?[" + CozoScripts.V + "]:=" + CozoScripts.ROW);
-    // only fixed text is appended; every value the caller gave travels as a parameter
-    if (q.model() != null) {
-      script.append(",b==$model");
-      params.put("model", q.model());
-    }
-    if (q.version() != null) {
-      script.append(",c==$version");
-      params.put("version", q.version());
-    }
-    if (q.status() != null) {
-      script.append(",i==$status");
-      params.put("status", q.status().name());
-    }
-    if (q.from() != null) {
-      script.append(",(d>$from_s||(d==$from_s&&e>=$from_n))");
-      params.put("from_s", q.from().getEpochSecond());
-      params.put("from_n", q.from().getNano());
-    }
-    if (q.to() != null) {
-      script.append(",(d<$to_s||(d==$to_s&&e<$to_n))");
-      params.put("to_s", q.to().getEpochSecond());
-      params.put("to_n", q.to().getNano());
-    }
-    if (q.pageToken() != null) {
-      long[] t = PageToken.parse(q.pageToken());
-      script.append(",(d<$t_s||(d==$t_s&&(e<$t_n||(e==$t_n&&h<$t_q))))");
-      params.put("t_s", t[0]);
-      params.put("t_n", t[1]);
-      params.put("t_q", t[2]);
-    }
-    script.append(" :order -d,-e,-h :limit $limit");
-    params.put("limit", q.pageSize() + 1);
+    String script = CozoScripts.history(q, params);
+    waiting.incrementAndGet();
     synchronized (lock) {
+      waiting.decrementAndGet();
       checkOpen();
-      List<JsonNode> rows = cozo.read(script.toString(), params).rows();
+      List<JsonNode> rows = cozo.read(script, params).rows();
       List<StoredRequest> items = new ArrayList<>();
       for (int i = 0; i < Math.min(rows.size(), q.pageSize()); i++) {
         items.add(records.stored(rows.get(i)));
@@ -279,7 +256,9 @@ final class CozoStore implements Store {
           + "?[id] := *deduce_request{id}");
     }
     Map<String, Object> p = params == null ? Map.of() : params;
+    waiting.incrementAndGet();
     synchronized (lock) {
+      waiting.decrementAndGet();
       checkOpen();
       CozoDb.Rows rows = cozo.read(text, p);
       List<Map<String, Object>> out = new ArrayList<>();
@@ -297,12 +276,13 @@ final class CozoStore implements Store {
   /**
    * The {@code k} indexed embeddings nearest to {@code vector}, by Cozo's HNSW index.
    *
-   * <p><b>Indexing lags the write.</b> A {@code complete} makes its embedding durable and readable at once, but the
-   * HNSW index takes it in the background, in batches of {@code embedding.batch}, at Cozo's own insert rate (about
-   * 700 vectors a second on wasmtime, 150 on Chicory). Until then this search does not return it. After an open
-   * the index is rebuilt from every stored embedding in the background, so the lag starts at their number. The lag
-   * is readable through Datalog as {@code ?[indexed, pending] := *deduce_index_status{indexed, pending}} (as of the
-   * indexer's last batch).
+   * <p><b>Indexing lags the write.</b> A {@code complete} makes its embedding durable and readable at once (relation
+   * {@code deduce_vector}), but the HNSW index takes it in the background, in batches of {@code embedding.batch}, at
+   * Cozo's own insert rate (about 700 vectors a second on wasmtime, 150 on Chicory) and, while writers are waiting,
+   * in at most half the store's time. Until then neither this search nor Datalog over
+   * {@code ~deduce_embedding:nearest} returns it. After an open the index is rebuilt from every stored embedding in
+   * the background, so the lag starts at their number. The lag is readable through Datalog as
+   * {@code ?[indexed, pending] := *deduce_index_status{indexed, pending}} (as of the indexer's last batch).
    */
   @Override
   public List<Neighbour> nearest(float[] vector, int k) {
@@ -324,10 +304,16 @@ final class CozoStore implements Store {
       }
       q.add(f);
     }
+    waiting.incrementAndGet();
     synchronized (lock) {
+      waiting.decrementAndGet();
       checkOpen();
+      List<Neighbour> out = new ArrayList<>();
+      for (JsonNode row : cozo.read(CozoScripts.NEAREST, Map.of("q", q, "k", k, "ef", Math.max(50, k))).rows()) {
+        out.add(new Neighbour(row.get(0).asText(), row.get(1).asDouble()));
+      }
+      return out;
     }
-    return index.nearest(q, k);
   }
 
   @Override
@@ -338,6 +324,7 @@ final class CozoStore implements Store {
       }
       closed = true;
     }
+    // writes racing this close fail with "closed"; the indexer stops at its next batch
     // first the indexer, outside the lock: it may be waiting for the lock to read vectors
     try {
       if (index != null) {
@@ -357,6 +344,16 @@ final class CozoStore implements Store {
     }
   }
 
+  /** Compacts the data log now, in this thread (the store does it in the background once the log doubles). */
+  long compact() {
+    return new Compactor(cozo, lock).run();
+  }
+
+  /** Waits for a background compaction to end. */
+  void awaitCompaction() throws InterruptedException {
+    cozo.awaitCompaction();
+  }
+
   /** The recovery work the last open did: commit records replayed after the snapshot. */
   int replayedAtOpen() {
     return cozo.replayedAtOpen();
@@ -372,68 +369,42 @@ final class CozoStore implements Store {
     return index == null || index.awaitIndexed(millis);
   }
 
-  // [id, vec] rows of these ids from the durable relation; just [id] of every one when ids is null
-  private List<JsonNode> storedEmbeddings(List<String> ids) {
+  // runs in the indexer's thread: the stored vectors of ids into the HNSW-indexed relation, and the status
+  private int indexBatch(List<String> ids) {
     synchronized (lock) {
       checkOpen();
-      if (ids == null) {
-        return cozo.read(CozoScripts.EMBEDDING_IDS, Map.of()).rows();
+      if (cozo.generation() != indexedGeneration) {
+        // the engine was rebuilt from disk, without the derived index: start it again
+        indexedGeneration = cozo.generation();
+        index.reindexAll();
       }
       List<List<String>> param = new ArrayList<>(ids.size());
       for (String id : ids) {
         param.add(List.of(id));
       }
-      return cozo.read(CozoScripts.EMBEDDINGS_OF, Map.of("ids", param)).rows();
+      int n = cozo.runVolatile(CozoScripts.INDEX_BATCH, Map.of("ids", param)).rows().size();
+      // ?[indexed, pending] := *deduce_index_status{indexed, pending}
+      cozo.runVolatile(CozoScripts.INDEX_STATUS, Map.of("indexed", index.indexed() + n, "pending",
+          Math.max(0, index.lag() - ids.size())));
+      return n;
     }
   }
 
-  // what the indexer has done and has left, for Datalog: ?[indexed, pending] := *deduce_index_status{indexed, pending}
-  private void reportIndex(long indexed, long pending) {
+  private List<String> vectorIds() {
     synchronized (lock) {
-      if (!closed) {
-        cozo.runVolatile(STATUS, Map.of("indexed", indexed, "pending", pending));
+      checkOpen();
+      List<String> ids = new ArrayList<>();
+      for (JsonNode row : cozo.read(CozoScripts.VECTOR_IDS, Map.of()).rows()) {
+        ids.add(row.get(0).asText());
       }
+      return ids;
     }
-  }
-
-  private float[] embedding(ResultRecord r) {
-    String name = options.embeddingOutput();
-    if (name == null || r.status() != RequestStatus.DONE || !r.outputs().contains(name)) {
-      return null;
-    }
-    Tensor t = r.outputs().get(name);
-    if (t.dtype() != dev.deduce.api.DataType.FLOAT32 || t.elementCount() != options.embeddingDim()) {
-      throw new IllegalArgumentException("output '" + name + "' of request " + r.requestId() + " is "
-          + t.dtype() + " with " + t.elementCount() + " elements; expected FLOAT32 with "
-          + options.embeddingDim() + " (store option " + CozoStoreOptions.EMBEDDING_DIM + ")");
-    }
-    float[] v = t.toFloatArray();
-    for (float f : v) {
-      if (!Float.isFinite(f)) {
-        throw new IllegalArgumentException("output '" + name + "' of request " + r.requestId() + " holds " + f
-            + "; expected finite numbers to index");
-      }
-    }
-    return v;
   }
 
   private void checkOpen() {
     if (closed) {
       throw new StoreException("Cozo store " + folder + " is closed");
     }
-  }
-
-  private byte[] encode(String id, String what, NamedTensors tensors) {
-    if (tensors.isEmpty()) {
-      return null;
-    }
-    byte[] b = TensorCodec.encode(tensors);
-    if (b.length > options.maxRecordBytes()) {
-      throw new IllegalArgumentException("the " + what + " of request " + id + " encode to " + b.length
-          + " bytes; expected at most " + options.maxRecordBytes() + " (store option "
-          + CozoStoreOptions.MAX_RECORD_BYTES + ")");
-    }
-    return b;
   }
 
   private static Long blob(Log.Group group, byte[] encoded) {

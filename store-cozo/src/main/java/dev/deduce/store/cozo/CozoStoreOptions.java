@@ -15,9 +15,10 @@ import java.util.Set;
  * @param snapshotSeconds      seconds after which commits not yet in a snapshot trigger one
  * @param runner               the WebAssembly runtime that runs Cozo
  * @param embeddingBatch       the most embeddings the background indexer puts into the HNSW index at once
+ * @param compactMinBytes      the data log size below which it is never compacted
  */
 record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddingDistance,
-    long snapshotJournalBytes, long maxRecordBytes, long snapshotSeconds, CozoRunners runner, int embeddingBatch) {
+    long snapshotJournalBytes, long maxRecordBytes, long snapshotSeconds, CozoRunners runner, int embeddingBatch, long compactMinBytes) {
 
   static final String EMBEDDING_OUTPUT = "embedding.output";
   static final String EMBEDDING_DIM = "embedding.dim";
@@ -27,8 +28,9 @@ record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddi
   static final String SNAPSHOT_SECONDS = "snapshot.seconds";
   static final String RUNNER = "runner";
   static final String EMBEDDING_BATCH = "embedding.batch";
+  static final String COMPACT_MIN_BYTES = "compact.minBytes";
   private static final Set<String> KNOWN = Set.of(EMBEDDING_OUTPUT, EMBEDDING_DIM, EMBEDDING_DISTANCE,
-      SNAPSHOT_JOURNAL_BYTES, MAX_RECORD_BYTES, SNAPSHOT_SECONDS, RUNNER, EMBEDDING_BATCH);
+      SNAPSHOT_JOURNAL_BYTES, MAX_RECORD_BYTES, SNAPSHOT_SECONDS, RUNNER, EMBEDDING_BATCH, COMPACT_MIN_BYTES);
   // a log record's length is an int; leave room for its kind byte
   private static final int MAX_RECORD_LIMIT = Integer.MAX_VALUE - 1024;
   private static final int MAX_DIM = 65_536;
@@ -63,13 +65,15 @@ record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddi
         MAX_RECORD_LIMIT);
     long seconds = parse(SNAPSHOT_SECONDS, config.option(SNAPSHOT_SECONDS, "60"), 1, 86_400 * 7);
     CozoRunners runner = CozoRunners.parse(config.option(RUNNER, "auto"));
-    int batch = parse(EMBEDDING_BATCH, config.option(EMBEDDING_BATCH, "64"), 1, 100_000);
-    return new CozoStoreOptions(output, dim, distance, bytes, maxRecord, seconds, runner, batch);
+    int batch = parse(EMBEDDING_BATCH, config.option(EMBEDDING_BATCH, "16"), 1, 100_000);
+    long compact = parse(COMPACT_MIN_BYTES, config.option(COMPACT_MIN_BYTES, Integer.toString(64 << 20)), 1,
+        Integer.MAX_VALUE);
+    return new CozoStoreOptions(output, dim, distance, bytes, maxRecord, seconds, runner, batch, compact);
   }
 
   /** The relations a snapshot holds. */
   List<String> relations() {
-    return embeddingOutput == null ? List.of("deduce_request") : List.of("deduce_request", "deduce_embedding");
+    return embeddingOutput == null ? List.of("deduce_request") : List.of("deduce_request", "deduce_vector");
   }
 
   private static int parse(String key, String text, int min, int max) {

@@ -8,6 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One in-memory Cozo instance made durable: every mutation it accepts is appended to the data log and forced to
@@ -24,21 +28,38 @@ final class DurableCozo implements AutoCloseable {
   static final String SNAPSHOT = "snapshot.json";
   static final String LOG = "data.log";
 
+  private static final Logger LOG_ = LoggerFactory.getLogger(DurableCozo.class);
+  private static final Pattern LOG_NAME = Pattern.compile("data(?:-(\\d+))?\\.log");
+
   private final Path folder;
   private final Supplier<CozoRunner> engines;
   private final CozoStoreOptions options;
+  // the store's lock, which the background compaction takes for its last step
+  private final Object lock;
   private CozoDb db;
   private Log log;
+  // the data log the snapshot belongs to: data.log until the first compaction, then data-<n>.log
+  private String logName = LOG;
+  // the log's size after the last compaction (or open): compaction runs again once it has doubled
+  private long compactedSize;
+  private Thread compaction;
+  // a compaction still copying when the store closes finds this under the lock and gives up
+  private boolean closed;
   // commit bytes since the last snapshot, and when the first of them was written: replay work on the next open
   private long unsnapshotted;
   private long firstUnsnapshottedNanos;
   private int replayedAtOpen;
+  // counts engine (re)builds: derived state such as the HNSW index is gone after each
+  private int generation;
 
-  DurableCozo(Path folder, CozoStoreOptions options, Supplier<CozoRunner> engines) {
+  DurableCozo(Path folder, CozoStoreOptions options, Supplier<CozoRunner> engines, Object lock) {
     this.folder = folder;
     this.options = options;
     this.engines = engines;
+    this.lock = lock;
     load();
+    compactedSize = log.end();
+    deleteStrayLogs();
   }
 
   /** Runs a read-only script; a panic rebuilds the engine from disk and is reported as a store failure. */
@@ -81,16 +102,107 @@ final class DurableCozo implements AutoCloseable {
         || System.nanoTime() - firstUnsnapshottedNanos >= options.snapshotSeconds() * 1_000_000_000L) {
       snapshot();
     }
+    compactIfDue();
     return out;
+  }
+
+  private void compactIfDue() {
+    long size = log.end();
+    if (size < options.compactMinBytes() || size < 2 * compactedSize
+        || (compaction != null && compaction.isAlive())) {
+      return;
+    }
+    compaction = new Thread(() -> {
+      try {
+        new Compactor(this, lock).run();
+      } catch (RuntimeException e) {
+        LOG_.warn("compacting the data log in {} failed; it is retried once the log doubles again: {}", folder,
+            e.getMessage());
+      }
+    }, "deduce-cozo-compact");
+    compactedSize = size;
+    compaction.setDaemon(true);
+    compaction.start();
+  }
+
+  /** Waits for a running background compaction to end. */
+  void awaitCompaction() throws InterruptedException {
+    Thread t;
+    synchronized (lock) {
+      t = compaction;
+    }
+    if (t != null) {
+      t.join();
+    }
+  }
+
+  Path folder() {
+    return folder;
+  }
+
+  boolean closed() {
+    return closed;
+  }
+
+  String logName() {
+    return logName;
+  }
+
+  long logEnd() {
+    return log.end();
+  }
+
+  ObjectNode exportRelations() {
+    return db.export(options.relations());
+  }
+
+  /**
+   * Moves to the compacted log {@code name}, which ends at {@code end}, and to {@code requests}, the request rows
+   * with their offsets in it; the snapshot naming it is on disk already.
+   */
+  void switchLog(String name, long end, JsonNode requests) {
+    Log next = Log.open(folder.resolve(name), end, new ArrayList<>());
+    log.close();
+    log = next;
+    logName = name;
+    db.importData(CozoDb.JSON.createObjectNode().set("deduce_request", requests));
+    unsnapshotted = 0;
+    compactedSize = end;
+  }
+
+  /** Throws memory away and loads the snapshot and log from disk again. */
+  void reload() {
+    rebuild();
+  }
+
+  // the name after data.log, data-1.log, ...
+  static String nextLogName(String current) {
+    Matcher m = LOG_NAME.matcher(current);
+    long n = m.matches() && m.group(1) != null ? Long.parseLong(m.group(1)) : 0;
+    return "data-" + (n + 1) + ".log";
+  }
+
+  // what a compaction that did not reach its switch leaves: a log no snapshot names
+  private void deleteStrayLogs() {
+    try (var files = java.nio.file.Files.list(folder)) {
+      for (Path f : files.toList()) {
+        String name = f.getFileName().toString();
+        if (LOG_NAME.matcher(name).matches() && !name.equals(logName)) {
+          java.nio.file.Files.deleteIfExists(f);
+        }
+      }
+    } catch (java.io.IOException e) {
+      LOG_.warn("cannot delete unfinished compacted logs in {}: {}", folder, e.getMessage());
+    }
   }
 
   /**
    * Runs a mutation that is derived state, never journalled or snapshotted (the index status): lost on a crash or a
    * rebuild, and made again by whoever keeps it.
    */
-  void runVolatile(String script, Map<String, Object> params) {
+  CozoDb.Rows runVolatile(String script, Map<String, Object> params) {
     try {
-      db.run(script, params, false);
+      return db.run(script, params, false);
     } catch (CozoPanicException e) {
       rebuild();
       throw new StoreException(e.getMessage() + "; the engine was rebuilt from the last durable state", e);
@@ -107,6 +219,11 @@ final class DurableCozo implements AutoCloseable {
     return log.blob(offset);
   }
 
+  /** How many times the engine was built from disk; derived state must be made again when it changes. */
+  int generation() {
+    return generation;
+  }
+
   /** Commit records the last open replayed after its snapshot. */
   int replayedAtOpen() {
     return replayedAtOpen;
@@ -116,6 +233,7 @@ final class DurableCozo implements AutoCloseable {
   void snapshot() {
     ObjectNode data = CozoDb.JSON.createObjectNode();
     data.put("log_end", log.end());
+    data.put("log", logName);
     data.set("relations", db.export(options.relations()));
     Snapshots.write(folder.resolve(SNAPSHOT), data);
     unsnapshotted = 0;
@@ -124,6 +242,7 @@ final class DurableCozo implements AutoCloseable {
   @Override
   public void close() {
     try {
+      closed = true;
       if (unsnapshotted > 0) {
         snapshot();
       }
@@ -140,17 +259,20 @@ final class DurableCozo implements AutoCloseable {
   }
 
   private void load() {
+    generation++;
     db = new CozoDb(engines.get());
     log = null;
     try {
       db.run(CozoScripts.REQUEST_SCHEMA, Map.of(), false);
       if (options.embeddingOutput() != null) {
-        db.run(CozoScripts.embeddingSchema(options.embeddingDim()), Map.of(), false);
+        db.run(CozoScripts.vectorSchema(options.embeddingDim()), Map.of(), false);
+        db.run(CozoScripts.indexedSchema(options.embeddingDim()), Map.of(), false);
+        db.run(CozoScripts.hnsw(options.embeddingDim(), options.embeddingDistance()), Map.of(), false);
         db.run(CozoScripts.INDEX_STATUS_SCHEMA, Map.of(), false);
       }
       long snapshotEnd = restoreSnapshot();
       List<String> records = new ArrayList<>();
-      log = Log.open(folder.resolve(LOG), snapshotEnd, records);
+      log = Log.open(folder.resolve(logName), snapshotEnd, records);
       unsnapshotted = 0;
       for (String record : records) {
         replay(record);
@@ -174,7 +296,13 @@ final class DurableCozo implements AutoCloseable {
   private long restoreSnapshot() {
     JsonNode snap = Snapshots.read(folder.resolve(SNAPSHOT));
     if (snap == null) {
+      logName = LOG;
       return 0;
+    }
+    logName = snap.path("log").asText(LOG);
+    if (!LOG_NAME.matcher(logName).matches()) {
+      throw new StoreException("snapshot in " + folder + " names data log '" + logName + "'; expected data.log or "
+          + "data-<n>.log");
     }
     JsonNode relations = snap.path("relations");
     if (relations.get("deduce_request") == null || !snap.path("log_end").canConvertToLong()) {
@@ -183,12 +311,14 @@ final class DurableCozo implements AutoCloseable {
     }
     ObjectNode load = CozoDb.JSON.createObjectNode();
     for (String name : options.relations()) {
-      JsonNode rel = relations.get(name);
+      // stores written before the index moved to the background kept the vectors in deduce_embedding
+      JsonNode rel = relations.has(name) ? relations.get(name)
+          : name.equals("deduce_vector") ? relations.get("deduce_embedding") : null;
       if (rel != null) {
         load.set(name, rel);
       }
     }
-    // the vector index lives elsewhere (EmbeddingIndex): importing plain relations is fast
+    // plain relations only, which import fast; the HNSW index is filled in the background (EmbeddingIndex)
     db.importData(load);
     return snap.get("log_end").asLong();
   }

@@ -1,61 +1,63 @@
 package dev.deduce.store.cozo;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.deduce.api.StoreException;
-import dev.deduce.spi.Neighbour;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cozo's HNSW index over the stored embeddings, kept in a second Cozo instance and filled by a background thread in
- * batches. Cozo inserts a few hundred to about a thousand vectors a second (the time is inside its own HNSW code),
- * so indexing inside the write would cap the store's throughput there; here a write only makes the vector durable
- * (relation {@code deduce_embedding} of the main instance) and names its id to this index, which reads the vector
- * back and indexes it shortly after. {@link #nearest} sees what is indexed; {@link #lag} is what is not yet.
+ * Fills Cozo's HNSW index in the background. Cozo inserts a few hundred to about a thousand vectors a second (the
+ * time is inside its own HNSW code), so indexing inside the write would cap the store's throughput there. A write
+ * makes the vector durable in {@code deduce_vector} and names its id here; this thread then copies it, in batches,
+ * into {@code deduce_embedding}, the relation that carries the index {@code deduce_embedding:nearest}, so that
+ * {@code nearest} and Datalog over the index see it shortly after. {@link #lag} is what they do not see yet.
  *
- * <p>The index is not persisted: an open, or a panic inside this instance, indexes every stored embedding again in
- * the background.
+ * <p>Writes come first: a batch runs under the store's lock, and when callers are waiting for that lock after a
+ * batch, the indexer steps aside for as long as the batch took before it takes the next, so under load it gets at
+ * most half the lock and the writers the rest; when they are idle it runs flat out. The index is not persisted:
+ * after an open, or after the engine was rebuilt, every stored vector is indexed again.
  */
 final class EmbeddingIndex implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddingIndex.class);
+  private static final long MAX_YIELD_MILLIS = 50;
 
-  private final Supplier<CozoRunner> engines;
-  private final CozoStoreOptions options;
-  // reads [id, vec] rows of the given ids from the durable relation; all ids when given null
-  private final Function<List<String>, List<JsonNode>> vectors;
-  // told (indexed, lag) around every batch, for the store's status relation
-  private final BiConsumer<Long, Long> report;
-  private final Object engineLock = new Object();
+  // indexes the stored vectors of these ids, under the store's lock; how many it indexed
+  private final Function<List<String>, Integer> indexBatch;
+  // every id with a stored vector
+  private final Supplier<List<String>> allIds;
+  // callers waiting for the store's lock right now
+  private final IntSupplier waiting;
+  private final int batchSize;
   private final LinkedHashSet<String> queue = new LinkedHashSet<>();
   private final Thread worker;
-  private CozoDb db;
   private int inFlight;
   private long indexed;
   private boolean closed;
 
-  EmbeddingIndex(CozoStoreOptions options, Supplier<CozoRunner> engines,
-      Function<List<String>, List<JsonNode>> vectors, BiConsumer<Long, Long> report) {
-    this.options = options;
-    this.engines = engines;
-    this.vectors = vectors;
-    this.report = report;
-    db = fresh();
+  EmbeddingIndex(int batchSize, Function<List<String>, Integer> indexBatch, Supplier<List<String>> allIds,
+      IntSupplier waiting) {
+    this.batchSize = batchSize;
+    this.indexBatch = indexBatch;
+    this.allIds = allIds;
+    this.waiting = waiting;
     worker = new Thread(this::work, "deduce-cozo-hnsw");
     worker.setDaemon(true);
+  }
+
+  /** Starts indexing, beginning with every vector stored so far. */
+  void start() {
+    enqueue(allIds.get());
     worker.start();
   }
 
-  /** Queues {@code ids} (durable in the main instance already) for indexing. */
+  /** Queues {@code ids} (durable already) for indexing. */
   void enqueue(Collection<String> ids) {
     if (ids.isEmpty()) {
       return;
@@ -66,14 +68,22 @@ final class EmbeddingIndex implements AutoCloseable {
     }
   }
 
-  /** Stored embeddings that {@link #nearest} does not see yet. */
+  /** The engine lost the index (it was rebuilt from disk): index every stored vector again. */
+  void reindexAll() {
+    synchronized (queue) {
+      indexed = 0;
+    }
+    enqueue(allIds.get());
+  }
+
+  /** Stored embeddings that the index does not hold yet. */
   long lag() {
     synchronized (queue) {
       return queue.size() + inFlight;
     }
   }
 
-  /** Embeddings indexed since the index was last built. */
+  /** Embeddings indexed since the index was last (re)built. */
   long indexed() {
     synchronized (queue) {
       return indexed;
@@ -95,44 +105,19 @@ final class EmbeddingIndex implements AutoCloseable {
     }
   }
 
-  List<Neighbour> nearest(List<Object> query, int k) {
-    List<JsonNode> rows;
-    try {
-      synchronized (engineLock) {
-        rows = db.run(CozoScripts.NEAREST, Map.of("q", query, "k", k, "ef", Math.max(50, k)), true).rows();
-      }
-    } catch (CozoPanicException e) {
-      rebuild(e);
-      throw new StoreException(e.getMessage() + "; the vector index is being rebuilt from the stored embeddings", e);
-    }
-    List<Neighbour> out = new ArrayList<>();
-    for (JsonNode row : rows) {
-      out.add(new Neighbour(row.get(0).asText(), row.get(1).asDouble()));
-    }
-    return out;
-  }
-
+  /** Stops the thread; call without holding the store's lock, which a running batch may be waiting for. */
   @Override
   public void close() {
     synchronized (queue) {
       closed = true;
       queue.notifyAll();
     }
+    worker.interrupt();
     try {
       worker.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    synchronized (engineLock) {
-      db.close();
-    }
-  }
-
-  private CozoDb fresh() {
-    CozoDb d = new CozoDb(engines.get());
-    d.run(CozoScripts.embeddingSchema(options.embeddingDim()), Map.of(), false);
-    d.run(CozoScripts.hnsw(options.embeddingDim(), options.embeddingDistance()), Map.of(), false);
-    return d;
   }
 
   private void work() {
@@ -150,85 +135,47 @@ final class EmbeddingIndex implements AutoCloseable {
           return;
         }
         Iterator<String> it = queue.iterator();
-        while (it.hasNext() && batch.size() < options.embeddingBatch()) {
+        while (it.hasNext() && batch.size() < batchSize) {
           batch.add(it.next());
           it.remove();
         }
         inFlight = batch.size();
       }
+      long started = System.nanoTime();
       try {
-        index(batch);
-      } catch (RuntimeException e) {
-        if (!recover(batch, e)) {
-          return;
+        int n = indexBatch.apply(batch);
+        synchronized (queue) {
+          indexed += n;
         }
+      } catch (RuntimeException e) {
+        synchronized (queue) {
+          if (closed) {
+            return;
+          }
+        }
+        LOG.warn("indexing {} embeddings failed; they are queued again: {}", batch.size(), e.getMessage());
+        enqueue(batch);
       } finally {
         synchronized (queue) {
           inFlight = 0;
           queue.notifyAll();
         }
       }
+      if (!stepAside((System.nanoTime() - started) / 1_000_000)) {
+        return;
+      }
     }
   }
 
-  private void index(List<String> batch) {
-    report.accept(indexed(), lag());
-    List<JsonNode> rows = vectors.apply(batch);
-    if (!rows.isEmpty()) {
-      synchronized (engineLock) {
-        db.run(CozoScripts.PUT_EMBEDDINGS, Map.of("rows", rows), false);
-      }
-    }
-    long done;
-    long left;
-    synchronized (queue) {
-      indexed += rows.size();
-      done = indexed;
-      left = queue.size();
-    }
-    report.accept(done, left);
-  }
-
-  // a panic leaves this instance unusable: build a new one and index everything stored again
-  private boolean recover(List<String> batch, RuntimeException e) {
-    synchronized (queue) {
-      if (closed) {
-        return false;
-      }
-    }
-    if (!(e instanceof CozoPanicException)) {
-      LOG.warn("indexing {} embeddings failed; they are queued again: {}", batch.size(), e.getMessage());
-      enqueue(batch);
-      sleepBriefly();
+  private boolean stepAside(long batchMillis) {
+    if (waiting.getAsInt() == 0) {
       return true;
     }
-    enqueue(batch);
-    rebuild(e);
-    return true;
-  }
-
-  private void rebuild(RuntimeException why) {
-    LOG.warn("the HNSW index instance panicked ({}); rebuilding it from the stored embeddings", why.getMessage());
-    synchronized (engineLock) {
-      db.close();
-      db = fresh();
-    }
-    List<String> all = new ArrayList<>();
-    for (JsonNode row : vectors.apply(null)) {
-      all.add(row.get(0).asText());
-    }
-    synchronized (queue) {
-      indexed = 0;
-    }
-    enqueue(all);
-  }
-
-  // a failing main store (closing, or rebuilding after its own panic) is not retried in a tight loop
-  private static void sleepBriefly() {
     try {
-      Thread.sleep(100);
-    } catch (InterruptedException ie) {
-      Thread.currentThread().interrupt();
+      Thread.sleep(Math.max(1, Math.min(batchMillis, MAX_YIELD_MILLIS)));
+      return true;
+    } catch (InterruptedException e) {
+      return false;
     }
   }
 }

@@ -22,11 +22,18 @@ final class CrashLoop {
   final List<Integer> ackedPerRound = new ArrayList<>();
   private final Path folder;
   private final String runner;
+  private final int completeEvery;
   private long next;
 
   CrashLoop(Path folder, String runner) {
+    this(folder, runner, 3);
+  }
+
+  /** Children complete every {@code completeEvery}-th id they append (1: all of them). */
+  CrashLoop(Path folder, String runner, int completeEvery) {
     this.folder = folder;
     this.runner = runner;
+    this.completeEvery = completeEvery;
   }
 
   /** One round: a child opens the store, writes {@code writes} acknowledged ids, and is killed. */
@@ -34,7 +41,8 @@ final class CrashLoop {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process child = new ProcessBuilder(java, "-XX:-DontCompileHugeMethods", "-D" + CozoCache.PROPERTY + "="
         + CozoCache.folder(), "-cp", System.getProperty("java.class.path"), KillChild.class.getName(),
-        folder.toString(), runner, Long.toString(next)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        folder.toString(), runner, Long.toString(next),
+        Integer.toString(completeEvery)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     int seen = 0;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
         StandardCharsets.UTF_8))) {
