@@ -1,12 +1,7 @@
 package dev.deduce.store.cozo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.deduce.api.ErrorKind;
-import dev.deduce.api.NamedTensors;
-import dev.deduce.api.RequestStatus;
 import dev.deduce.api.StoreException;
-import dev.deduce.api.Tensor;
 import dev.deduce.spi.HistoryQuery;
 import dev.deduce.spi.Neighbour;
 import dev.deduce.spi.Page;
@@ -18,7 +13,6 @@ import dev.deduce.spi.StoredRequest;
 import dev.deduce.spi.TensorCodec;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
