@@ -273,7 +273,7 @@ final class CozoStore implements Store {
    * <p><b>Indexing lags the write.</b> A {@code complete} makes its embedding durable and readable at once (relation
    * {@code deduce_vector}), but the HNSW index takes it in the background, in batches of {@code embedding.batch}, at
    * Cozo's own insert rate (about 700 vectors a second on wasmtime, 150 on Chicory) and, while writers are waiting,
-   * in at most half the store's time. Until then neither this search nor Datalog over
+   * in at most a fifth of the store's time. Until then neither this search nor Datalog over
    * {@code ~deduce_embedding:nearest} returns it. After an open the index is rebuilt from every stored embedding in
    * the background, so the lag starts at their number. The lag is readable through Datalog as
    * {@code ?[indexed, pending] := *deduce_index_status{indexed, pending}} (as of the indexer's last batch).

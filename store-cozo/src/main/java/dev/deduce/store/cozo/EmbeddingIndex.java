@@ -18,15 +18,20 @@ import org.slf4j.LoggerFactory;
  * into {@code deduce_embedding}, the relation that carries the index {@code deduce_embedding:nearest}, so that
  * {@code nearest} and Datalog over the index see it shortly after. {@link #lag} is what they do not see yet.
  *
- * <p>Writes come first: a batch runs under the store's lock, and when callers are waiting for that lock after a
- * batch, the indexer steps aside for as long as the batch took before it takes the next, so under load it gets at
- * most half the lock and the writers the rest; when they are idle it runs flat out. The index is not persisted:
+ * <p>Writes come first: a batch runs under the store's lock, sized from the cost per vector seen so far to hold it
+ * about 5 ms (at most {@code embedding.batch} vectors), and when callers are waiting for that lock after a batch, the indexer steps aside for four times as long as the batch took before it takes the next, so under load
+ * it gets at most a fifth of the lock and the writers the rest; when they are idle it runs flat out. The index is not persisted:
  * after an open, or after the engine was rebuilt, every stored vector is indexed again.
  */
 final class EmbeddingIndex implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddingIndex.class);
-  private static final long MAX_YIELD_MILLIS = 50;
+  // while writers wait, the indexer takes one part of the lock's time in YIELD_FACTOR + 1
+  private static final int YIELD_FACTOR = 4;
+  private static final long MAX_YIELD_MILLIS = 200;
+  // a batch holds the store's lock: it is sized to take about this long, from the time per vector recent batches
+  // took, waiting for the lock included, so that the busier the store the shorter the batches
+  private static final double TARGET_BATCH_MILLIS = 5;
 
   // indexes the stored vectors of these ids, under the store's lock; how many it indexed
   private final Function<List<String>, Integer> indexBatch;
@@ -38,6 +43,9 @@ final class EmbeddingIndex implements AutoCloseable {
   private final LinkedHashSet<String> queue = new LinkedHashSet<>();
   private final Thread worker;
   private int inFlight;
+  // milliseconds per indexed vector, smoothed; Cozo's HNSW insert cost grows with the index and depends on the data
+  // (about 1.4 ms for random 16-d vectors, 6 ms for the quickstart's 4-d softmax outputs, on wasmtime)
+  private double millisPerVector = 1;
   private long indexed;
   private boolean closed;
 
@@ -135,7 +143,8 @@ final class EmbeddingIndex implements AutoCloseable {
           return;
         }
         Iterator<String> it = queue.iterator();
-        while (it.hasNext() && batch.size() < batchSize) {
+        int size = (int) Math.max(1, Math.min(batchSize, TARGET_BATCH_MILLIS / millisPerVector));
+        while (it.hasNext() && batch.size() < size) {
           batch.add(it.next());
           it.remove();
         }
@@ -144,6 +153,8 @@ final class EmbeddingIndex implements AutoCloseable {
       long started = System.nanoTime();
       try {
         int n = indexBatch.apply(batch);
+        double took = (System.nanoTime() - started) / 1e6;
+        millisPerVector = 0.8 * millisPerVector + 0.2 * (took / batch.size());
         synchronized (queue) {
           indexed += n;
         }
@@ -172,7 +183,7 @@ final class EmbeddingIndex implements AutoCloseable {
       return true;
     }
     try {
-      Thread.sleep(Math.max(1, Math.min(batchMillis, MAX_YIELD_MILLIS)));
+      Thread.sleep(Math.max(1, Math.min(YIELD_FACTOR * batchMillis, MAX_YIELD_MILLIS)));
       return true;
     } catch (InterruptedException e) {
       return false;
