@@ -18,10 +18,10 @@ import org.slf4j.LoggerFactory;
  * disk before the caller hears of it, and the relations are snapshotted so that opening replays a bounded journal.
  * Not thread-safe: the store serialises every call.
  *
- * <p>A snapshot is written when the commits since the last one pass {@code snapshot.journalBytes}, when the oldest
- * of them is {@code snapshot.seconds} old (checked at each commit), right after an open that replayed anything, and
- * on close. So however many times the process is killed, an open replays at most what one run wrote within those
- * two bounds.
+ * <p>A snapshot is written when the commits since the last one pass {@code snapshot.journalBytes} or the last
+ * snapshot's size, whichever is larger, when the oldest of them is {@code snapshot.seconds} old (checked at each
+ * commit), right after an open that replayed anything, and on close. So however many times the process is killed,
+ * an open replays at most what one run wrote within those bounds.
  */
 final class DurableCozo implements AutoCloseable {
 
@@ -49,6 +49,7 @@ final class DurableCozo implements AutoCloseable {
   private long unsnapshotted;
   private long firstUnsnapshottedNanos;
   private int replayedAtOpen;
+  private long lastSnapshotBytes;
   // counts engine (re)builds: derived state such as the HNSW index is gone after each
   private int generation;
 
@@ -98,7 +99,9 @@ final class DurableCozo implements AutoCloseable {
       firstUnsnapshottedNanos = System.nanoTime();
     }
     unsnapshotted += record.length();
-    if (unsnapshotted >= options.snapshotJournalBytes()
+    // a snapshot rewrites every row: taking one per fixed number of journal bytes would make the total work grow
+    // with the square of the store's size, so the journal may grow to the last snapshot's size before the next
+    if (unsnapshotted >= Math.max(options.snapshotJournalBytes(), lastSnapshotBytes)
         || System.nanoTime() - firstUnsnapshottedNanos >= options.snapshotSeconds() * 1_000_000_000L) {
       snapshot();
     }
@@ -235,7 +238,7 @@ final class DurableCozo implements AutoCloseable {
     data.put("log_end", log.end());
     data.put("log", logName);
     data.set("relations", db.export(options.relations()));
-    Snapshots.write(folder.resolve(SNAPSHOT), data);
+    lastSnapshotBytes = Snapshots.write(folder.resolve(SNAPSHOT), data);
     unsnapshotted = 0;
   }
 
@@ -300,6 +303,12 @@ final class DurableCozo implements AutoCloseable {
       return 0;
     }
     logName = snap.path("log").asText(LOG);
+    try {
+      lastSnapshotBytes = java.nio.file.Files.size(folder.resolve(SNAPSHOT));
+    } catch (java.io.IOException e) {
+      throw new StoreException("cannot read the size of snapshot " + folder.resolve(SNAPSHOT) + ": "
+          + e.getMessage(), e);
+    }
     if (!LOG_NAME.matcher(logName).matches()) {
       throw new StoreException("snapshot in " + folder + " names data log '" + logName + "'; expected data.log or "
           + "data-<n>.log");
