@@ -28,8 +28,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
 /**
- * Point read, single put and batched put on a store holding 2,000 results with 16-element embeddings, without
- * ({@code hnsw=false}) and with an HNSW index over them ({@link CozoNearestBenchmark} queries it).
+ * Point read, single complete and batched complete (100 a call) on a store holding 2,000 results with 16-element
+ * embeddings, on each runner, without ({@code hnsw=false}) and with the background HNSW index over them
+ * ({@link CozoNearestBenchmark} queries it). Every complete is fsynced.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -40,6 +41,8 @@ public class CozoStoreBenchmark {
   static final int BATCH = 100;
   @Param({"false", "true"})
   boolean hnsw;
+  @Param({"wasmtime", "chicory"})
+  String runner;
   Store store;
   Path dir;
   long next;
@@ -49,7 +52,7 @@ public class CozoStoreBenchmark {
   public void open() throws IOException {
     dir = Files.createTempDirectory("cozo-jmh");
     store = new CozoStoreProvider().open(new StoreConfig(dir, hnsw ? Map.of("embedding.output", "emb",
-        "embedding.dim", String.valueOf(DIM)) : Map.of()));
+        "embedding.dim", String.valueOf(DIM), "runner", runner) : Map.of("runner", runner)));
     for (int b = 0; b < 20; b++) {
       store.complete(batch());
     }

@@ -3,8 +3,9 @@ package dev.deduce.store.cozo;
 /**
  * One CozoDB engine instance, speaking Cozo's own JSON in and out. Not thread-safe: callers serialise access.
  *
- * <p>Kept small so an accelerated runner (GraalWasm on a JVMCI-enabled JDK) can replace the Chicory one without
- * touching the store.
+ * <p>Kept small so the WebAssembly runtime can change without touching the store: {@link WasmtimeCozoRunner}
+ * (machine code through a JNI binding that has had no release since 2023) and {@link ChicoryCozoRunner} (pure Java)
+ * today, store option {@code runner} choosing between them.
  */
 interface CozoRunner extends AutoCloseable {
 

@@ -12,17 +12,25 @@ import java.util.Set;
  * @param embeddingDistance    Cozo's HNSW distance: L2, Cosine or IP
  * @param snapshotJournalBytes bytes of commits since the last snapshot that trigger a new one
  * @param maxRecordBytes       the largest encoded inputs or outputs of one record
+ * @param snapshotSeconds      seconds after which commits not yet in a snapshot trigger one
+ * @param runner               the WebAssembly runtime that runs Cozo
+ * @param embeddingBatch       the most embeddings the background indexer puts into the HNSW index at once
+ * @param compactMinBytes      the data log size below which it is never compacted
  */
 record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddingDistance,
-    long snapshotJournalBytes, long maxRecordBytes) {
+    long snapshotJournalBytes, long maxRecordBytes, long snapshotSeconds, CozoRunners runner, int embeddingBatch, long compactMinBytes) {
 
   static final String EMBEDDING_OUTPUT = "embedding.output";
   static final String EMBEDDING_DIM = "embedding.dim";
   static final String EMBEDDING_DISTANCE = "embedding.distance";
   static final String SNAPSHOT_JOURNAL_BYTES = "snapshot.journalBytes";
   static final String MAX_RECORD_BYTES = "maxRecordBytes";
+  static final String SNAPSHOT_SECONDS = "snapshot.seconds";
+  static final String RUNNER = "runner";
+  static final String EMBEDDING_BATCH = "embedding.batch";
+  static final String COMPACT_MIN_BYTES = "compact.minBytes";
   private static final Set<String> KNOWN = Set.of(EMBEDDING_OUTPUT, EMBEDDING_DIM, EMBEDDING_DISTANCE,
-      SNAPSHOT_JOURNAL_BYTES, MAX_RECORD_BYTES);
+      SNAPSHOT_JOURNAL_BYTES, MAX_RECORD_BYTES, SNAPSHOT_SECONDS, RUNNER, EMBEDDING_BATCH, COMPACT_MIN_BYTES);
   // a log record's length is an int; leave room for its kind byte
   private static final int MAX_RECORD_LIMIT = Integer.MAX_VALUE - 1024;
   private static final int MAX_DIM = 65_536;
@@ -51,16 +59,21 @@ record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddi
     if (!Set.of("L2", "Cosine", "IP").contains(distance)) {
       throw new IllegalArgumentException(EMBEDDING_DISTANCE + " is '" + distance + "'; expected L2, Cosine or IP");
     }
-    long bytes = parse(SNAPSHOT_JOURNAL_BYTES, config.option(SNAPSHOT_JOURNAL_BYTES, "8388608"), 1,
+    long bytes = parse(SNAPSHOT_JOURNAL_BYTES, config.option(SNAPSHOT_JOURNAL_BYTES, "4194304"), 1,
         Integer.MAX_VALUE);
     long maxRecord = parse(MAX_RECORD_BYTES, config.option(MAX_RECORD_BYTES, Integer.toString(64 << 20)), 1,
         MAX_RECORD_LIMIT);
-    return new CozoStoreOptions(output, dim, distance, bytes, maxRecord);
+    long seconds = parse(SNAPSHOT_SECONDS, config.option(SNAPSHOT_SECONDS, "60"), 1, 86_400 * 7);
+    CozoRunners runner = CozoRunners.parse(config.option(RUNNER, "auto"));
+    int batch = parse(EMBEDDING_BATCH, config.option(EMBEDDING_BATCH, "16"), 1, 100_000);
+    long compact = parse(COMPACT_MIN_BYTES, config.option(COMPACT_MIN_BYTES, Integer.toString(64 << 20)), 1,
+        Integer.MAX_VALUE);
+    return new CozoStoreOptions(output, dim, distance, bytes, maxRecord, seconds, runner, batch, compact);
   }
 
   /** The relations a snapshot holds. */
   List<String> relations() {
-    return embeddingOutput == null ? List.of("deduce_request") : List.of("deduce_request", "deduce_embedding");
+    return embeddingOutput == null ? List.of("deduce_request") : List.of("deduce_request", "deduce_vector");
   }
 
   private static int parse(String key, String text, int min, int max) {

@@ -6,9 +6,10 @@ import dev.deduce.spi.StoreConfig;
 import dev.deduce.spi.StoreProvider;
 
 /**
- * CozoDB stores (id {@code cozo}): the location is a folder holding {@code snapshot.json} and {@code journal.log}.
- * Options: {@code embedding.output} and {@code embedding.dim} turn on HNSW vector search over that result output,
- * {@code embedding.distance} (L2, Cosine, IP), {@code snapshot.journalBytes}.
+ * CozoDB stores (id {@code cozo}): the location is a folder holding {@code snapshot.json} and {@code data.log}.
+ * Options (README): {@code runner} (auto, wasmtime, chicory), {@code embedding.output} and {@code embedding.dim} turn
+ * on HNSW vector search over that result output, {@code embedding.distance} (L2, Cosine, IP),
+ * {@code snapshot.journalBytes}, {@code snapshot.seconds}, {@code maxRecordBytes}.
  */
 public final class CozoStoreProvider implements StoreProvider {
 
@@ -28,6 +29,12 @@ public final class CozoStoreProvider implements StoreProvider {
     } catch (IllegalArgumentException e) {
       throw new StoreException("cannot open Cozo store " + config.location() + ": " + e.getMessage(), e);
     }
-    return new CozoStore(config.location(), options, ChicoryCozoRunner::new);
+    java.util.function.Supplier<CozoRunner> runners;
+    try {
+      runners = options.runner().factory();
+    } catch (IllegalStateException e) {
+      throw new StoreException("cannot open Cozo store " + config.location() + ": " + e.getMessage(), e);
+    }
+    return new CozoStore(config.location(), options, runners);
   }
 }

@@ -20,14 +20,14 @@ import java.util.zip.CRC32;
  *
  * <p>Tensors never enter Cozo: they are opaque to Datalog, and moving megabytes through JSON and WASM memory is what
  * made large records slow. A snapshot covers the commits up to an offset; opening replays the commits after it. The
- * file is never rewritten, only cut back: an incomplete last group is what a crash mid-write leaves and is dropped,
+ * file is only ever cut back or replaced whole by {@link Compactor}: an incomplete last group is what a crash mid-write leaves and is dropped,
  * while a damaged record followed by an intact commit is corruption and fails the open rather than losing data.
  */
 final class Log implements AutoCloseable {
 
   static final byte BLOB = 'B';
   static final byte COMMIT = 'C';
-  private static final int HEADER = 8;
+  static final int HEADER = 8;
   private static final int MAX_RECORD = Integer.MAX_VALUE - 64;
 
   private final Path file;
@@ -207,7 +207,7 @@ final class Log implements AutoCloseable {
     }
   }
 
-  private static int crc(byte[] b, int off, int len) {
+  static int crc(byte[] b, int off, int len) {
     CRC32 c = new CRC32();
     c.update(b, off, len);
     return (int) c.getValue();

@@ -16,8 +16,8 @@ final class Snapshots {
 
   private Snapshots() {}
 
-  /** Writes {@code data} to {@code target}: temp file, fsync, rename over, fsync the folder. */
-  static void write(Path target, JsonNode data) {
+  /** Writes {@code data} to {@code target}: temp file, fsync, rename over, fsync the folder; the bytes written. */
+  static long write(Path target, JsonNode data) {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
     try {
       byte[] bytes = CozoDb.JSON.writeValueAsBytes(data);
@@ -36,6 +36,7 @@ final class Snapshots {
             + " cannot rename atomically; expected a local POSIX or NTFS folder", e);
       }
       syncFolder(target.getParent());
+      return bytes.length;
     } catch (IOException e) {
       throw new StoreException("cannot write snapshot " + target + ": " + e.getMessage(), e);
     }

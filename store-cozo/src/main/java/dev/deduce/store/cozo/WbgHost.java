@@ -1,12 +1,5 @@
 package dev.deduce.store.cozo;
 
-import com.dylibso.chicory.runtime.HostFunction;
-import com.dylibso.chicory.runtime.Instance;
-import com.dylibso.chicory.runtime.Memory;
-import com.dylibso.chicory.wasm.WasmModule;
-import com.dylibso.chicory.wasm.types.ExternalType;
-import com.dylibso.chicory.wasm.types.FunctionImport;
-import com.dylibso.chicory.wasm.types.Import;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -18,8 +11,32 @@ import java.util.List;
  * views for copying random bytes into wasm memory, strings, and the panic hook's {@code console.error}. Objects live
  * in a handle table laid out exactly as the generated glue lays it out, since the Rust side hard-codes the reserved
  * slots (undefined, null, true, false).
+ *
+ * <p>It knows nothing of the WebAssembly runtime: it reaches the instance through {@link Guest}, so the Chicory and
+ * the wasmtime runner share every import's behaviour.
  */
 final class WbgHost {
+
+  /** What the imports need from the running instance: its linear memory and wasm-bindgen's own exports. */
+  interface Guest {
+    byte[] read(int ptr, int len);
+
+    void write(int ptr, byte[] data);
+
+    void writeI32(int addr, int value);
+
+    /** The current size of linear memory in bytes (it grows while the module runs). */
+    long memoryBytes();
+
+    /** {@code __wbindgen_malloc(len, 1)}. */
+    int malloc(int len);
+
+    /** {@code __wbindgen_free(ptr, len, 1)}. */
+    void free(int ptr, int len);
+
+    /** {@code __wbindgen_exn_store(handle)}: the JS exception the next Rust {@code catch} sees. */
+    void storeException(int handle);
+  }
 
   private static final Object UNDEFINED = new Object() {
     @Override
@@ -51,6 +68,7 @@ final class WbgHost {
   private int heapNext;
   private String lastConsoleError;
   private String lastThrown;
+  private RuntimeException hostFailure;
 
   WbgHost() {
     for (int i = 0; i < 128; i++) {
@@ -63,29 +81,21 @@ final class WbgHost {
     heapNext = heap.size();
   }
 
-  /** Host functions for every {@code wbg} import of {@code module}; fails naming any import it does not know. */
-  List<HostFunction> functions(WasmModule module) {
-    List<HostFunction> out = new ArrayList<>();
-    int n = module.importSection().importCount();
-    for (int i = 0; i < n; i++) {
-      Import imp = module.importSection().getImport(i);
-      if (imp.importType() != ExternalType.FUNCTION) {
-        continue;
-      }
-      if (!"wbg".equals(imp.module())) {
-        throw new IllegalStateException("the Cozo module imports " + imp.module() + "." + imp.name()
-            + "; expected only wasm-bindgen's 'wbg' imports");
-      }
-      var type = module.typeSection().getType(((FunctionImport) imp).typeIndex());
-      String name = imp.name();
-      String base = baseName(name);
-      if (!KNOWN.contains(base)) {
-        throw new IllegalStateException("the Cozo module imports wbg." + name
-            + ", which this bridge does not implement; expected the imports of cozo-lib-wasm 0.7.6");
-      }
-      out.add(new HostFunction("wbg", name, type, (inst, args) -> call(base, inst, args)));
+  /**
+   * The base name of import {@code module.name} (what {@link #call} dispatches on); fails naming any import this
+   * bridge does not implement, so a different module build is refused when linked, not when first called.
+   */
+  static String bind(String module, String name) {
+    if (!"wbg".equals(module)) {
+      throw new IllegalStateException("the Cozo module imports " + module + "." + name
+          + "; expected only wasm-bindgen's 'wbg' imports");
     }
-    return out;
+    String base = baseName(name);
+    if (!KNOWN.contains(base)) {
+      throw new IllegalStateException("the Cozo module imports wbg." + name
+          + ", which this bridge does not implement; expected the imports of cozo-lib-wasm 0.7.6");
+    }
+    return base;
   }
 
   /** The text of the most recent panic (from the panic hook), or of a thrown JS error, if any. */
@@ -93,9 +103,28 @@ final class WbgHost {
     return lastConsoleError != null ? lastConsoleError : lastThrown;
   }
 
+  /**
+   * The exception a host function threw during the last call into the module, if any. wasmtime hands such
+   * exceptions back as a trap message only, so the host keeps the original.
+   */
+  RuntimeException hostFailure() {
+    return hostFailure;
+  }
+
   void clearErrors() {
     lastConsoleError = null;
     lastThrown = null;
+    hostFailure = null;
+  }
+
+  /** Runs import {@code base} (from {@link #bind}) with raw wasm arguments; null or one raw result. */
+  long[] call(String base, Guest g, long[] a) {
+    try {
+      return dispatch(base, g, a);
+    } catch (RuntimeException e) {
+      hostFailure = e;
+      throw e;
+    }
   }
 
   private static final List<String> KNOWN = List.of("__wbindgen_object_drop_ref", "__wbg_new", "__wbg_stack",
@@ -115,7 +144,7 @@ final class WbgHost {
     return cut > "__wbg".length() ? name.substring(0, cut) : name;
   }
 
-  private long[] call(String base, Instance inst, long[] a) {
+  private long[] dispatch(String base, Guest inst, long[] a) {
     switch (base) {
       case "__wbindgen_object_drop_ref":
         take((int) a[0]);
@@ -209,20 +238,20 @@ final class WbgHost {
         lastThrown = readString(inst, (int) a[0], (int) a[1]);
         throw new CozoPanicException("Cozo raised an error inside the engine: " + lastThrown, null);
       default:
-        // functions() links only the imports in KNOWN, and every one of them has a case above
+        // bind() admits only the imports in KNOWN, and every one of them has a case above
         throw new AssertionError("wbg." + base + " is in KNOWN but has no case in call()");
     }
   }
 
-  private long[] raise(Instance inst, String message) {
+  private long[] raise(Guest inst, String message) {
     lastThrown = message;
-    inst.export("__wbindgen_exn_store").apply(add(new JsError(message)));
+    inst.storeException(add(new JsError(message)));
     return new long[] {0};
   }
 
-  private static Bytes uint8ArrayOf(Instance inst, Object source) {
+  private static Bytes uint8ArrayOf(Guest inst, Object source) {
     if (source == MEMORY_BUFFER) {
-      return new Bytes(null, 0, inst.memory().pages() * Memory.PAGE_SIZE);
+      return new Bytes(null, 0, (int) inst.memoryBytes());
     }
     if (source instanceof Bytes b) {
       return new Bytes(read(inst, b), 0, b.length());
@@ -230,30 +259,30 @@ final class WbgHost {
     throw new IllegalStateException("new Uint8Array(" + source + ") is not supported by this host");
   }
 
-  private void fillRandom(Instance inst, Object target) {
+  private void fillRandom(Guest inst, Object target) {
     Bytes b = (Bytes) target;
     byte[] r = new byte[b.length()];
     random.nextBytes(r);
     write(inst, b, 0, r);
   }
 
-  private static byte[] read(Instance inst, Bytes b) {
+  private static byte[] read(Guest inst, Bytes b) {
     if (b.owned() != null) {
       byte[] out = new byte[b.length()];
       System.arraycopy(b.owned(), b.offset(), out, 0, b.length());
       return out;
     }
-    return inst.memory().readBytes(b.offset(), b.length());
+    return inst.read(b.offset(), b.length());
   }
 
-  private static void write(Instance inst, Bytes b, int at, byte[] data) {
+  private static void write(Guest inst, Bytes b, int at, byte[] data) {
     if (at + data.length > b.length()) {
       throw new IllegalStateException("Uint8Array.set out of range");
     }
     if (b.owned() != null) {
       System.arraycopy(data, 0, b.owned(), b.offset() + at, data.length);
     } else {
-      inst.memory().write(b.offset() + at, data);
+      inst.write(b.offset() + at, data);
     }
   }
 
@@ -292,20 +321,19 @@ final class WbgHost {
     return o;
   }
 
-  static String readString(Instance inst, int ptr, int len) {
-    return new String(inst.memory().readBytes(ptr, len), StandardCharsets.UTF_8);
+  static String readString(Guest inst, int ptr, int len) {
+    return new String(inst.read(ptr, len), StandardCharsets.UTF_8);
   }
 
-  private static void free(Instance inst, int ptr, int len) {
-    inst.export("__wbindgen_free").apply(ptr, len, 1);
+  private static void free(Guest inst, int ptr, int len) {
+    inst.free(ptr, len);
   }
 
-  private static void writeStringResult(Instance inst, int retptr, String s) {
+  private static void writeStringResult(Guest inst, int retptr, String s) {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    int ptr = (int) inst.export("__wbindgen_malloc").apply(b.length, 1)[0];
-    Memory m = inst.memory();
-    m.write(ptr, b);
-    m.writeI32(retptr + 4, b.length);
-    m.writeI32(retptr, ptr);
+    int ptr = inst.malloc(b.length);
+    inst.write(ptr, b);
+    inst.writeI32(retptr + 4, b.length);
+    inst.writeI32(retptr, ptr);
   }
 }

@@ -15,7 +15,9 @@ final class ContractConfig {
 
   private ContractConfig() {}
 
-  static StoreConfig config(Path folder) {
-    return new StoreConfig(folder.resolve("cozo"), Map.of("maxRecordBytes", Long.toString(MAX_RECORD_BYTES)));
+  /** The configuration with store option {@code runner} set to {@code runner} (wasmtime or chicory). */
+  static StoreConfig config(Path folder, String runner) {
+    return new StoreConfig(folder.resolve("cozo"), Map.of("maxRecordBytes", Long.toString(MAX_RECORD_BYTES),
+        "runner", runner));
   }
 }

@@ -1,10 +1,12 @@
 package dev.deduce.store.cozo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.Tensor;
 import dev.deduce.perf.plugin.PluginZip;
+import dev.deduce.plugin.PluginHostException;
 import dev.deduce.perf.store.StoreContract;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.StoreConfig;
@@ -18,9 +20,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import dev.deduce.spi.Store;
 
 /**
- * The Cozo store loaded from its plugin zip by the plugin host, held to the store contract. Neither this module's
- * classes (the compiled engine among them) nor Chicory and Jackson are on this test's classpath: they come from the
- * zip or not at all.
+ * The Cozo store on the wasmtime runner, loaded from its plugin zip by the plugin host, held to the store contract.
+ * Neither this module's classes (the compiled engine among them) nor Chicory, wasmtime-java and Jackson are on this
+ * test's classpath: they come from the zip or not at all. Store option {@code runner=wasmtime} never falls back to
+ * Chicory (it fails the open instead), so every contract test passing here is wasmtime's native library loaded and
+ * running inside the plugin's class loader. The only test in its JVM that loads that library, which a JVM loads into
+ * one class loader only.
  */
 class CozoStorePluginIT extends StoreContract {
 
@@ -34,7 +39,7 @@ class CozoStorePluginIT extends StoreContract {
 
   @Override
   protected StoreConfig config(Path folder) {
-    return ContractConfig.config(folder);
+    return ContractConfig.config(folder, "wasmtime");
   }
 
   @Override
@@ -43,21 +48,22 @@ class CozoStorePluginIT extends StoreContract {
   }
 
   @Test
-  void zipBundlesChicoryAndJacksonAndNothingTheHostProvides() {
-    assertThat(plugin.libraries()).allMatch(jar -> jar.matches("(runtime|wasm|jackson-[a-z]+)-[0-9.]+\\.jar"))
+  void zipBundlesChicoryWasmtimeAndJacksonAndNothingTheHostProvides() {
+    assertThat(plugin.libraries())
+        .allMatch(jar -> jar.matches("(runtime|wasm|wasmtime-java|jackson-[a-z]+)-[0-9.]+\\.jar"))
         .anyMatch(jar -> jar.startsWith("runtime-")).anyMatch(jar -> jar.startsWith("wasm-"))
-        .anyMatch(jar -> jar.startsWith("jackson-databind-"));
+        .anyMatch(jar -> jar.startsWith("wasmtime-java-")).anyMatch(jar -> jar.startsWith("jackson-databind-"))
+        .noneMatch(jar -> jar.startsWith("slf4j"));
   }
 
   @Test
-  void zipDeclaresAPureJavaPluginTheHostMayUnloadAndReload() {
+  void zipDeclaresANativePluginTheHostNeverUnloads() {
     assertThat(plugin.info().id()).isEqualTo("store-cozo");
     assertThat(plugin.info().stores()).containsExactly("cozo");
     assertThat(plugin.info().engines()).isEmpty();
-    assertThat(plugin.info().pinned()).isFalse();
-    store().close();
-    plugin.host().reload("store-cozo");
-    assertThat(plugin.host().store("cozo")).isPresent();
+    assertThat(plugin.info().pinned()).isTrue();
+    assertThatThrownBy(() -> plugin.host().reload("store-cozo")).isInstanceOf(PluginHostException.class)
+        .hasMessageContaining("Plugin-Native: true");
   }
 
   @Test

@@ -45,8 +45,12 @@ class CozoStoreTest {
   }
 
   static Store open(Path dir) {
+    return open(dir, "auto");
+  }
+
+  static Store open(Path dir, String runner) {
     return new CozoStoreProvider().open(new StoreConfig(dir, Map.of("embedding.output", "emb", "embedding.dim",
-        "3")));
+        "3", "runner", runner)));
   }
 
   @Test
@@ -166,11 +170,12 @@ class CozoStoreTest {
   }
 
   @Test
-  void nearestReturnsClosestEmbeddingsAndSurvivesReopen() {
+  void nearestReturnsClosestEmbeddingsAndSurvivesReopen() throws Exception {
     RequestRecord a = request("a", 1);
     RequestRecord b = request("b", 2);
     RequestRecord c = request("c", 3);
     store.complete(List.of(done(a, 1, 0, 0), done(b, 0, 1, 0), done(c, 0.9f, 0.1f, 0)));
+    awaitIndexed(store);
     List<Neighbour> hits = nearest(store, new float[] {1, 0, 0}, 2);
     assertThat(hits).extracting(Neighbour::requestId).containsExactly("a", "c");
     assertThat(hits.get(0).distance()).isLessThan(hits.get(1).distance());
@@ -183,8 +188,29 @@ class CozoStoreTest {
     store.complete(List.of(done(request("e", 5), 1, 0, 0.01f)));
     store.close();
     store = open(dir);
+    awaitIndexed(store);
     assertThat(nearest(store, new float[] {1, 0, 0}, 3)).extracting(Neighbour::requestId)
         .containsExactly("a", "e", "c");
+  }
+
+  @Test
+  void embeddingsAreReadableAtOnceAndSearchableOnceIndexedWithTheLagInDatalog() throws Exception {
+    store.complete(List.of(done(request("a", 1), 1, 0, 0)));
+    assertThat(store.get("a").orElseThrow().outputs().get("emb").toFloatArray()).containsExactly(1, 0, 0);
+    awaitIndexed(store);
+    assertThat(((CozoStore) store).indexLag()).isZero();
+    assertThat(nearest(store, new float[] {1, 0, 0}, 1)).extracting(Neighbour::requestId).containsExactly("a");
+    assertThat(store.nativeQuery().orElseThrow()
+        .query("?[indexed, pending] := *deduce_index_status{indexed, pending}", Map.of()))
+        .containsExactly(Map.of("indexed", 1, "pending", 0));
+    // a second outcome loses to the first: the index keeps the stored vector, not the loser's
+    store.complete(List.of(done(request("a", 1), 0, 1, 0)));
+    awaitIndexed(store);
+    assertThat(nearest(store, new float[] {1, 0, 0}, 1).get(0).distance()).isZero();
+  }
+
+  static void awaitIndexed(Store store) throws InterruptedException {
+    assertThat(((CozoStore) store).awaitIndexed(30_000)).as("HNSW index caught up within 30 s").isTrue();
   }
 
   @Test
@@ -196,6 +222,11 @@ class CozoStoreTest {
         .hasMessageContaining("expected a whole number");
     assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(dir.resolve("x"), Map.of("colour", "red"))))
         .isInstanceOf(StoreException.class).hasMessageContaining("unknown Cozo store option");
+    assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(dir.resolve("x"), Map.of("runner", "v8"))))
+        .isInstanceOf(StoreException.class).hasMessageContaining("runner is 'v8'; expected auto, wasmtime or chicory");
+    assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(dir.resolve("x"),
+        Map.of("snapshot.seconds", "0")))).isInstanceOf(StoreException.class)
+        .hasMessageContaining("snapshot.seconds is '0'; expected a whole number from 1");
     Path file = dir.resolve("plain-file");
     java.nio.file.Files.writeString(file, "not a folder");
     assertThatThrownBy(() -> new CozoStoreProvider().open(new StoreConfig(file, Map.of())))

@@ -5,8 +5,8 @@ import dev.deduce.spi.StoreConfig;
 import dev.deduce.spi.StoreProvider;
 import java.nio.file.Path;
 
-/** The Cozo store, loaded from the classpath, held to the store contract. */
-class CozoStoreContractTest extends StoreContract {
+/** The Cozo store on the Chicory runner, loaded from the classpath, held to the store contract. */
+class CozoStoreContractOnChicoryTest extends StoreContract {
 
   @Override
   protected StoreProvider provider() {
@@ -15,7 +15,7 @@ class CozoStoreContractTest extends StoreContract {
 
   @Override
   protected StoreConfig config(Path folder) {
-    return ContractConfig.config(folder);
+    return ContractConfig.config(folder, "chicory");
   }
 
   @Override

@@ -1,0 +1,51 @@
+package dev.deduce.store.cozo;
+
+import dev.deduce.api.DataType;
+import dev.deduce.api.NamedTensors;
+import dev.deduce.api.RequestStatus;
+import dev.deduce.api.Tensor;
+import dev.deduce.spi.ResultRecord;
+import dev.deduce.spi.TensorCodec;
+
+/** What a record must satisfy before anything of it is written, with the store options that set the limits. */
+final class RecordChecks {
+
+  private RecordChecks() {}
+
+  /** The embedding to store for {@code r}, or null when it has none; fails naming a wrong shape or non-finite value. */
+  static float[] embedding(CozoStoreOptions options, ResultRecord r) {
+    String name = options.embeddingOutput();
+    if (name == null || r.status() != RequestStatus.DONE || !r.outputs().contains(name)) {
+      return null;
+    }
+    Tensor t = r.outputs().get(name);
+    if (t.dtype() != DataType.FLOAT32 || t.elementCount() != options.embeddingDim()) {
+      throw new IllegalArgumentException("output '" + name + "' of request " + r.requestId() + " is "
+          + t.dtype() + " with " + t.elementCount() + " elements; expected FLOAT32 with "
+          + options.embeddingDim() + " (store option " + CozoStoreOptions.EMBEDDING_DIM + ")");
+    }
+    float[] v = t.toFloatArray();
+    for (float f : v) {
+      if (!Float.isFinite(f)) {
+        throw new IllegalArgumentException("output '" + name + "' of request " + r.requestId() + " holds " + f
+            + "; expected finite numbers to index");
+      }
+    }
+    return v;
+  }
+
+  /** The encoded tensors, or null for none; fails when they exceed {@code maxRecordBytes}. */
+  static byte[] encode(CozoStoreOptions options, String id, String what, NamedTensors tensors) {
+    if (tensors.isEmpty()) {
+      return null;
+    }
+    byte[] b = TensorCodec.encode(tensors);
+    if (b.length > options.maxRecordBytes()) {
+      throw new IllegalArgumentException("the " + what + " of request " + id + " encode to " + b.length
+          + " bytes; expected at most " + options.maxRecordBytes() + " (store option "
+          + CozoStoreOptions.MAX_RECORD_BYTES + ")");
+    }
+    return b;
+  }
+
+}

@@ -1,0 +1,88 @@
+package dev.deduce.store.cozo;
+
+import io.github.kawamuray.wasmtime.Config;
+import io.github.kawamuray.wasmtime.Engine;
+import io.github.kawamuray.wasmtime.Module;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The wasmtime engine and the Cozo module compiled for it, made once per JVM and shared by every runner (each has
+ * its own store and instance). Never disposed: the plugin that holds them is native and never unloaded.
+ */
+final class WasmtimeModule {
+
+  /** The engine and module, or why they could not be made. */
+  private record Compiled(Engine engine, Module module, RuntimeException failure) {}
+
+  private static Compiled compiled;
+
+  private WasmtimeModule() {}
+
+  static synchronized Engine engine() {
+    return get().engine();
+  }
+
+  static synchronized Module module() {
+    return get().module();
+  }
+
+  /** Loads the native library and compiles the module now; throws, naming why, when that is impossible here. */
+  static synchronized void require() {
+    get();
+  }
+
+  private static Compiled get() {
+    if (compiled == null) {
+      compiled = compile();
+    }
+    if (compiled.failure() != null) {
+      throw compiled.failure();
+    }
+    return compiled;
+  }
+
+  private static Compiled compile() {
+    Path cache = CozoCache.folder();
+    try {
+      WasmtimeNative.load(cache);
+      byte[] wasm;
+      try (InputStream in = WasmtimeModule.class.getResourceAsStream("cozo.wasm")) {
+        if (in == null) {
+          throw new IllegalStateException("the store jar has no dev/deduce/store/cozo/cozo.wasm; expected the "
+              + "module the build copies there (profile cozo-engine)");
+        }
+        wasm = in.readAllBytes();
+      }
+      Config config = new Config();
+      config.cacheConfigLoad(cacheConfig(cache));
+      Engine engine = new Engine(config);
+      return new Compiled(engine, Module.fromBinary(engine, wasm), null);
+    } catch (IOException e) {
+      return new Compiled(null, null, new IllegalStateException("cannot prepare wasmtime's code cache under "
+          + cache + ": " + e.getMessage() + "; expected a writable folder (system property " + CozoCache.PROPERTY
+          + ")", e));
+    } catch (RuntimeException | LinkageError e) {
+      return new Compiled(null, null, e instanceof RuntimeException r ? r
+          : new IllegalStateException("wasmtime cannot start: " + e, e));
+    }
+  }
+
+  // wasmtime's cache is configured by a TOML file; a literal string keeps Windows back-slashes as they are
+  private static Path cacheConfig(Path cache) throws IOException {
+    Path code = cache.resolve("wasmtime-code");
+    Files.createDirectories(code);
+    Path toml = cache.resolve("wasmtime-cache.toml");
+    String text = "[cache]\nenabled = true\ndirectory = '" + code + "'\n";
+    if (!Files.isRegularFile(toml) || !Files.readString(toml, StandardCharsets.UTF_8).equals(text)) {
+      Path tmp = Files.createTempFile(cache, "wasmtime-cache", ".toml");
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.move(tmp, toml, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+    return toml;
+  }
+}
