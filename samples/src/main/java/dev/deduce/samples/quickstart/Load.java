@@ -131,6 +131,7 @@ final class Load {
         failures.merge(kinds[i], 1, Integer::sum);
       }
     }
-    return new Outcome(latency.getIntervalHistogram(), failures, wrong.get(), firstWrong.get(), sizes, retried, elapsed, probe.get());
+    return new Outcome(latency.getIntervalHistogram(), failures, wrong.get(), firstWrong.get(), sizes, retried,
+        elapsed, probe.get());
   }
 }
