@@ -14,8 +14,6 @@ import dev.deduce.spi.ModelSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,22 +35,8 @@ public final class SlaMain {
   static final int MISSED = 1;
   static final int USAGE = 2;
 
-  static final String USAGE_TEXT = String.join("\n",
-      "usage: SlaMain --models DIR --sla FILE|DIR [--plugins DIR] [--config FILE] [--out DIR]",
-      "",
-      "  --models DIR    a model repository: DIR/<name>/<version>/ with a model.conf naming engine and file",
-      "                  (DIR/<name>/model.conf may hold what every version shares), as dev.deduce.repository",
-      "                  .ModelRepository serves it; or, with no model.conf anywhere, the simple layout",
-      "                  DIR/<name>/<version>/<file> whose extension picks the format (.onnx -> onnx, .dgraph ->",
-      "                  the reference engine, otherwise the extension is the format id)",
-      "  --sla FILE|DIR  one SLA file (HOCON .conf or .json), or a folder of them",
-      "  --plugins DIR   PF4J plugins folder (.jar, .zip) to take engines from, besides the classpath",
-      "  --config FILE   Deduce runtime config (HOCON) with per-model serving settings, e.g.",
-      "                  deduce.models.<name> { batching.max-size = 16, instances = 2 }",
-      "  --out DIR       where sla-results.json and TEST-sla-<name>.xml go (default: sla-results)",
-      "  --help          this text",
-      "",
-      "exit status: 0 every SLA met, 1 an SLA missed, 2 usage or setup error");
+  /** The usage text picocli renders from {@link SlaOptions}' annotations. */
+  static final String USAGE_TEXT = SlaOptions.usage();
 
   private SlaMain() {
   }
@@ -64,9 +48,9 @@ public final class SlaMain {
 
   /** Runs the SLAs as {@link #main} does, printing to {@code out} and {@code err}; returns the exit status. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
-    Options o;
+    SlaOptions o;
     try {
-      o = Options.parse(args);
+      o = SlaOptions.parse(args);
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       err.println(USAGE_TEXT);
@@ -198,108 +182,6 @@ public final class SlaMain {
     for (Check c : r.checks()) {
       out.printf(Locale.ROOT, "  %-7s %-15s target %s, actual %s%s%n", c.outcome(), c.name(), c.target(),
           c.actual(), c.message().isEmpty() ? "" : " - " + c.message());
-    }
-  }
-
-  /** Parsed command line. */
-  static final class Options {
-    Path models;
-    Path sla;
-    Path plugins;
-    Path config;
-    Path out = Path.of("sla-results");
-    boolean help;
-
-    static Options parse(String[] args) {
-      Options o = new Options();
-      Set<String> seen = new HashSet<>();
-      for (int i = 0; i < args.length; i++) {
-        String flag = args[i];
-        String value = null;
-        int eq = flag.indexOf('=');
-        if (flag.startsWith("--") && eq > 0) {
-          value = flag.substring(eq + 1);
-          flag = flag.substring(0, eq);
-        }
-        if (flag.equals("--help") || flag.equals("-h")) {
-          o.help = true;
-          continue;
-        }
-        if (!Set.of("--models", "--sla", "--plugins", "--config", "--out").contains(flag)) {
-          throw new IllegalArgumentException("unknown option '" + args[i] + "'; expected --models, --sla, --plugins,"
-              + " --config, --out or --help");
-        }
-        if (!seen.add(flag)) {
-          throw new IllegalArgumentException(flag + " is given twice; expected it once");
-        }
-        if (value == null) {
-          if (i + 1 >= args.length || args[i + 1].startsWith("--")) {
-            throw new IllegalArgumentException(flag + " needs a value; expected " + flag + " " + what(flag));
-          }
-          value = args[++i];
-        }
-        if (value.isBlank()) {
-          throw new IllegalArgumentException(flag + " is empty; expected " + what(flag));
-        }
-        Path p;
-        try {
-          p = Path.of(value);
-        } catch (InvalidPathException e) {
-          throw new IllegalArgumentException(flag + " '" + value + "' is not a valid path; expected " + what(flag));
-        }
-        switch (flag) {
-          case "--models" -> o.models = existingDir(flag, p);
-          case "--sla" -> o.sla = existing(flag, p);
-          case "--plugins" -> o.plugins = existingDir(flag, p);
-          case "--config" -> o.config = existingFile(flag, p);
-          default -> o.out = notAFile(flag, p);
-        }
-      }
-      if (o.help) {
-        return o;
-      }
-      if (o.models == null || o.sla == null) {
-        throw new IllegalArgumentException("missing " + (o.models == null ? "--models" : "--sla")
-            + "; expected both --models DIR and --sla FILE|DIR");
-      }
-      return o;
-    }
-
-    private static String what(String flag) {
-      return switch (flag) {
-        case "--sla" -> "an SLA file or a folder of them";
-        case "--config" -> "a runtime config file";
-        case "--out" -> "a folder for the reports";
-        default -> "a folder";
-      };
-    }
-
-    private static Path existing(String flag, Path p) {
-      if (!Files.exists(p)) {
-        throw new IllegalArgumentException(flag + " " + p + " does not exist; expected " + what(flag));
-      }
-      return p;
-    }
-
-    private static Path existingDir(String flag, Path p) {
-      if (!Files.isDirectory(existing(flag, p))) {
-        throw new IllegalArgumentException(flag + " " + p + " is not a folder; expected " + what(flag));
-      }
-      return p;
-    }
-
-    private static Path existingFile(String flag, Path p) {
-      if (!Files.isRegularFile(existing(flag, p))) {
-        throw new IllegalArgumentException(flag + " " + p + " is not a file; expected " + what(flag));
-      }
-      return p;
-    }
-
-    private static Path notAFile(String flag, Path p) {
-      if (Files.isRegularFile(p)) {
-        throw new IllegalArgumentException(flag + " " + p + " is a file; expected " + what(flag));
-      }
-      return p;
     }
   }
 }

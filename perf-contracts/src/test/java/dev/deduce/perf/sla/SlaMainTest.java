@@ -108,6 +108,19 @@ class SlaMainTest {
   }
 
   @Test
+  void unknownOptionBesideHelpIsStillRefused() {
+    assertThat(run("--help", "--model", "x")).isEqualTo(SlaMain.USAGE);
+    assertThat(err()).contains("unknown option '--model'").contains("usage: SlaMain");
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+  }
+
+  @Test
+  void helpGivenAValueIsRefused() {
+    assertThat(run("--help=yes")).isEqualTo(SlaMain.USAGE);
+    assertThat(err()).contains("--help takes no value; got 'yes'");
+  }
+
+  @Test
   void optionWithoutValueSaysWhatItNeeds() {
     assertThat(run("--models", models.toString(), "--sla")).isEqualTo(SlaMain.USAGE);
     assertThat(err()).contains("--sla needs a value; expected --sla an SLA file or a folder of them");

@@ -16,6 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * Sends the quickstart's requests from concurrent callers, each waiting for its answer before sending the next, and
@@ -26,7 +28,7 @@ final class Load {
   /**
    * What the callers saw.
    *
-   * @param latencyNanos  submit-to-answer time of every successful request, sorted
+   * @param latencyNanos  submit-to-answer times of the successful requests, in nanoseconds (3 significant digits)
    * @param failures      failed requests by kind
    * @param wrong         answers that differ from the oracle beyond the engine contract's tolerance
    * @param firstWrong    what was wrong with the first of them, or null
@@ -35,11 +37,11 @@ final class Load {
    * @param elapsedNanos  wall time from the first submit to the last answer
    * @param probe         the first successful result, or null
    */
-  record Outcome(long[] latencyNanos, Map<ErrorKind, Integer> failures, int wrong, String firstWrong,
+  record Outcome(Histogram latencyNanos, Map<ErrorKind, Integer> failures, int wrong, String firstWrong,
       int[] batchSizes, int retried, long elapsedNanos, InferenceResult probe) {
 
     int succeeded() {
-      return latencyNanos.length;
+      return (int) latencyNanos.getTotalCount();
     }
 
     int failed() {
@@ -60,7 +62,8 @@ final class Load {
   }
 
   Outcome run() throws InterruptedException {
-    long[] latency = new long[requests];
+    // callers record concurrently; one interval histogram is taken once they are done
+    Recorder latency = new Recorder(3);
     boolean[] ok = new boolean[requests];
     int[] batchOf = new int[requests];
     int[] attempts = new int[requests];
@@ -84,7 +87,7 @@ final class Load {
             long t0 = System.nanoTime();
             try {
               InferenceResult r = service.infer(QuickstartModel.NAME, inputs);
-              latency[i] = System.nanoTime() - t0;
+              latency.recordValue(System.nanoTime() - t0);
               ok[i] = true;
               batchOf[i] = r.batchSize();
               attempts[i] = r.attempts();
@@ -117,11 +120,8 @@ final class Load {
     Map<ErrorKind, Integer> failures = new EnumMap<>(ErrorKind.class);
     int[] sizes = new int[QuickstartModel.MAX_BATCH + 1];
     int retried = 0;
-    long[] okLatency = new long[requests];
-    int n = 0;
     for (int i = 0; i < requests; i++) {
       if (ok[i]) {
-        okLatency[n++] = latency[i];
         if (batchOf[i] >= sizes.length) {
           sizes = Arrays.copyOf(sizes, batchOf[i] + 1);
         }
@@ -131,8 +131,7 @@ final class Load {
         failures.merge(kinds[i], 1, Integer::sum);
       }
     }
-    long[] sorted = Arrays.copyOf(okLatency, n);
-    Arrays.sort(sorted);
-    return new Outcome(sorted, failures, wrong.get(), firstWrong.get(), sizes, retried, elapsed, probe.get());
+    return new Outcome(latency.getIntervalHistogram(), failures, wrong.get(), firstWrong.get(), sizes, retried,
+        elapsed, probe.get());
   }
 }

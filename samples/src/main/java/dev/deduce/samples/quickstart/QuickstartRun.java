@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.HdrHistogram.Histogram;
 
 /** One quickstart run, from plugins to the stored records' queries. */
 final class QuickstartRun {
@@ -244,9 +245,9 @@ final class QuickstartRun {
         o.succeeded(), o.failed(), failures);
     out.printf(Locale.ROOT, "  throughput  %,.0f requests/s%n", sent / seconds);
     if (o.succeeded() > 0) {
-      long[] l = o.latencyNanos();
+      Histogram l = o.latencyNanos();
       out.printf(Locale.ROOT, "  latency     p50 %s  p95 %s  p99 %s  max %s  (submit to answer, as callers saw it)%n",
-          ms(percentile(l, 0.50)), ms(percentile(l, 0.95)), ms(percentile(l, 0.99)), ms(l[l.length - 1]));
+          ms(percentile(l, 0.50)), ms(percentile(l, 0.95)), ms(percentile(l, 0.99)), ms(l.getMaxValue()));
     }
     double runs = 0;
     double rows = 0;
@@ -291,10 +292,9 @@ final class QuickstartRun {
     return String.join("  ", parts);
   }
 
-  /** The nearest-rank percentile of sorted samples. */
-  static long percentile(long[] sorted, double p) {
-    int rank = (int) Math.ceil(p * sorted.length);
-    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+  /** The nearest-rank percentile ({@code p} from 0 to 1) of the recorded values, within the histogram's precision. */
+  static long percentile(Histogram h, double p) {
+    return h.getValueAtPercentile(p * 100);
   }
 
   private static String ms(long nanos) {

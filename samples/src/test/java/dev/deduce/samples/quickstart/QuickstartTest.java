@@ -7,6 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.HdrHistogram.Histogram;
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -69,6 +71,13 @@ class QuickstartTest {
   }
 
   @Test
+  void unknownOptionBesideHelpIsStillRejected() {
+    assertThat(run("--help", "--bogus")).isEqualTo(2);
+    assertThat(err()).startsWith("quickstart: unknown option '--bogus'; expected --store").contains("usage:");
+    assertThat(out()).isEmpty();
+  }
+
+  @Test
   void optionMissingItsValueBeforeAnotherOptionIsRejected() {
     assertThat(run("--store", "--requests", "5")).isEqualTo(2);
     assertThat(err()).startsWith("quickstart: option --store needs a value");
@@ -126,13 +135,25 @@ class QuickstartTest {
 
   @Test
   void percentileIsTheNearestRank() {
-    long[] sorted = new long[100];
-    for (int i = 0; i < sorted.length; i++) {
-      sorted[i] = i + 1;
+    Histogram oneToHundred = new Histogram(3);
+    for (int i = 100; i >= 1; i--) {
+      oneToHundred.recordValue(i);
     }
-    assertThat(QuickstartRun.percentile(sorted, 0.50)).isEqualTo(50);
-    assertThat(QuickstartRun.percentile(sorted, 0.99)).isEqualTo(99);
-    assertThat(QuickstartRun.percentile(new long[] {7}, 0.95)).isEqualTo(7);
+    assertThat(QuickstartRun.percentile(oneToHundred, 0.50)).isEqualTo(50);
+    assertThat(QuickstartRun.percentile(oneToHundred, 0.99)).isEqualTo(99);
+    Histogram single = new Histogram(3);
+    single.recordValue(7);
+    assertThat(QuickstartRun.percentile(single, 0.95)).isEqualTo(7);
+  }
+
+  @Test
+  void percentileOfMillisecondLatenciesIsWithinATenthOfAPercent() {
+    Histogram latency = new Histogram(3);
+    for (long ms = 1; ms <= 100; ms++) {
+      latency.recordValue(ms * 1_000_000 + 123_457);
+    }
+    assertThat(QuickstartRun.percentile(latency, 0.95)).isCloseTo(95_123_457L, Percentage.withPercentage(0.1));
+    assertThat(latency.getMaxValue()).isCloseTo(100_123_457L, Percentage.withPercentage(0.1));
   }
 
   @Test
