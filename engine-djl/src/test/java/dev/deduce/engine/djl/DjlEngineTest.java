@@ -92,7 +92,7 @@ class DjlEngineTest {
     ReferenceModel model = ModelKit.multiOutput();
     Path file = new DjlBlockWriter().write(model.graph(), Files.createDirectory(dir.resolve("block")));
     Map<String, String> options = Map.of("device", "cpu",
-        "intra-op-threads", Integer.toString(PyTorch.intra-op-threads()));
+        "intra-op-threads", Integer.toString(PyTorch.intraOpThreads()));
     engine.load(ModelSource.of("warm", "1", script(ModelKit.identity()), "torchscript")).close();
     try (LoadedModel m = engine.load(new ModelSource(model.name(), "1", file, "djl", options))) {
       NamedTensors in = model.inputs(7);
