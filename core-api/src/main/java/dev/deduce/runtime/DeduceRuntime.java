@@ -82,7 +82,7 @@ public final class DeduceRuntime implements InferenceService {
     BatchRunner runner = new BatchRunner(outcomes, tracer);
     this.models = new ModelRegistry(metrics, runner, closing::get);
     this.admission = new Admission(models, durability, writer, durable == null ? null : new StoredResults(durable),
-        settings.idempotencyMaxKeys(), outcomes, runner, metrics, tracer, closing::get);
+        settings.idempotencyMaxBytes().bytes(), outcomes, runner, metrics, tracer, closing::get);
     this.recovery = Recovery.read(durable, models, admission, outcomes, tracer);
   }
 

@@ -50,13 +50,13 @@ public final class Admission implements AutoCloseable {
 
   /** Admission over {@code models}; {@code writer} and {@code stored} are null under durability NONE. */
   public Admission(ModelRegistry models, Durability durability, GroupCommitWriter writer, StoredResults stored,
-      int idempotencyMaxKeys, Outcomes outcomes, BatchRunner runner, RuntimeMetrics metrics, Tracer tracer,
+      long idempotencyMaxBytes, Outcomes outcomes, BatchRunner runner, RuntimeMetrics metrics, Tracer tracer,
       BooleanSupplier closing) {
     this.models = models;
     this.durability = durability;
     this.writer = writer;
     this.stored = stored;
-    this.idempotency = new IdempotencyIndex(idempotencyMaxKeys);
+    this.idempotency = new IdempotencyIndex(idempotencyMaxBytes);
     this.outcomes = outcomes;
     this.runner = runner;
     this.metrics = metrics;
