@@ -57,9 +57,18 @@ public interface InferenceService extends AutoCloseable {
   /**
    * Streams requests through the model: inputs are pulled from {@code inputs} only as the subscriber of the returned
    * publisher signals demand, and results are delivered in input order. A failed request fails the stream.
+   *
+   * <p>{@code options} apply to every element, so they must not carry an idempotency key: one key for every element
+   * would answer each with the first element's result. Give each element its own key with
+   * {@link #streamElements}.
+   *
+   * @throws IllegalArgumentException when {@code options} has an idempotency key
    */
   Flow.Publisher<InferenceResult> stream(String model, String version, Flow.Publisher<NamedTensors> inputs,
       RequestOptions options);
+
+  /** Streams requests as {@link #stream} does, each element with its own options (its own idempotency key, say). */
+  Flow.Publisher<InferenceResult> streamElements(String model, String version, Flow.Publisher<StreamElement> elements);
 
   /** The signature of the version of {@code model} that would serve a request now. */
   ModelSignature signature(String model, String version);
