@@ -16,7 +16,10 @@ public interface InferenceService extends AutoCloseable {
    * Submits a request for {@code model} at {@code version} (null for the serving default).
    *
    * <p>Invalid input, an unknown model and a full queue fail the returned future at once; nothing is queued or stored
-   * for them. In DURABLE mode the request is stored before this method returns.
+   * for them. Invalid input includes a null model name, one {@link Names} does not allow, null inputs, inputs the
+   * signature refuses, a batched model's request with 0 rows, and (when the model's {@code non-finite-inputs} is
+   * {@code reject}) NaN or infinite float values. This method never throws for them. In DURABLE mode the request is
+   * stored before this method returns.
    */
   CompletableFuture<InferenceResult> submit(String model, String version, NamedTensors inputs, RequestOptions options);
 

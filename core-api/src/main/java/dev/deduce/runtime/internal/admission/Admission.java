@@ -24,7 +24,6 @@ import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -65,10 +64,17 @@ public final class Admission implements AutoCloseable {
     this.deadlines = new Deadlines(outcomes);
   }
 
-  /** Validates, records and queues a request; with {@code callerMayRun}, may run it now on this thread instead. */
+  /**
+   * Validates, records and queues a request; with {@code callerMayRun}, may run it now on this thread instead. Every
+   * refusal, a null or malformed model name included, is a failed future, never a throw.
+   */
   public CompletableFuture<InferenceResult> accept(String model, String version, NamedTensors inputs,
       RequestOptions options, boolean callerMayRun) {
-    Objects.requireNonNull(model, "model must not be null");
+    InvalidInputException badName = InputChecks.names(model, version);
+    if (badName != null) {
+      // a malformed name could hold anything, so it is not a metric tag
+      return rejected(model == null ? "null" : "invalid", version, badName);
+    }
     RequestOptions opts = options == null ? RequestOptions.defaults() : options;
     if (closing.getAsBoolean()) {
       return rejected(model, version, new OverloadedException("the runtime is closing; expected requests before"
@@ -82,6 +88,10 @@ public final class Admission implements AutoCloseable {
     }
     try {
       v.signature().validate(inputs, v.settings().maxElements());
+      InvalidInputException refused = InputChecks.inputs(v.signature(), inputs, v.settings().nonFiniteInputs());
+      if (refused != null) {
+        throw refused;
+      }
     } catch (InvalidInputException e) {
       v.release();
       return rejected(model, v.version(), e);
