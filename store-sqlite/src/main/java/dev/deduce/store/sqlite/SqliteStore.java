@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteConnection;
-import org.sqlite.SQLiteException;
 import org.sqlite.SQLiteLimits;
 
 /**
@@ -428,36 +427,11 @@ final class SqliteStore implements Store {
   // ------------------------------------------------------------------------------------------------ errors
 
   private StoreException failure(String action, SQLException e) {
-    return new StoreException("could not " + action + " in SQLite store at " + file + ": " + explain(e, options), e);
+    return new StoreException("could not " + action + " in SQLite store at " + file + ": " + SqliteErrors.explain(e, options), e);
   }
 
   private static StoreException openFailure(Path file, SqliteOptions options, SQLException e) {
-    return new StoreException("cannot open SQLite store at " + file + ": " + explain(e, options), e);
-  }
-
-  private static String explain(SQLException e, SqliteOptions options) {
-    int code = e instanceof SQLiteException s ? s.getResultCode().code & 0xff : -1;
-    String sqlite = e.getMessage();
-    switch (code) {
-      case 5: // SQLITE_BUSY
-      case 6: // SQLITE_LOCKED
-        return "the database is locked by another process or connection (waited " + options.busyTimeoutMillis()
-            + " ms, option " + SqliteOptions.BUSY_TIMEOUT_MILLIS + "); expected no other process to hold an "
-            + "exclusive or write lock on it [" + sqlite + "]";
-      case 8: // SQLITE_READONLY
-        return "the database is read-only; expected a writable file, or (for query()) a statement that only "
-            + "reads [" + sqlite + "]";
-      case 11: // SQLITE_CORRUPT
-        return "the database file is corrupt [" + sqlite + "]";
-      case 13: // SQLITE_FULL
-        return "the disk is full [" + sqlite + "]";
-      case 14: // SQLITE_CANTOPEN
-        return "SQLite cannot open the file [" + sqlite + "]";
-      case 26: // SQLITE_NOTADB
-        return "the file is not an SQLite database [" + sqlite + "]";
-      default:
-        return sqlite;
-    }
+    return new StoreException("cannot open SQLite store at " + file + ": " + SqliteErrors.explain(e, options), e);
   }
 
   private static void closeAll(Connection writer, List<Reader> readers, Exception cause) {
