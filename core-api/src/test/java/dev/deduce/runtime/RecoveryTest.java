@@ -4,7 +4,9 @@ import static dev.deduce.runtime.Fixtures.MODEL;
 import static dev.deduce.runtime.Fixtures.doubled;
 import static dev.deduce.runtime.Fixtures.rows;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.deduce.api.DeadlineExceededException;
 import dev.deduce.api.InferenceResult;
 import dev.deduce.api.RequestOptions;
 import dev.deduce.api.RequestStatus;
@@ -62,6 +64,24 @@ class RecoveryTest {
       assertThat(store.get(id).orElseThrow().status()).isEqualTo(RequestStatus.DONE);
       InferenceResult again = rt.submit(MODEL, null, rows(1, 500, 4), key("late")).get(10, TimeUnit.SECONDS);
       assertThat(again.output("y").toFloatArray()).containsExactly(doubled(1, 7, 4));
+    }
+  }
+
+  @Test
+  void aResubmittedKeyWhoseRecoveredVersionIsNeverDeployedFailsAtItsOwnTimeoutInsteadOfHanging() {
+    MemoryStore store = new MemoryStore();
+    store.append(List.of(pending("order-2", "9", Instant.now().plusSeconds(60))));
+    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+      rt.deploy(MODEL, "1", Fixtures.doublerModel(), Fixtures.settings().build());
+      RequestOptions shortWait = RequestOptions.builder().idempotencyKey("order-2")
+          .timeout(Duration.ofMillis(50)).build();
+
+      assertThatThrownBy(() -> rt.submit(MODEL, null, rows(1, 500, 4), shortWait).get(10, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(DeadlineExceededException.class)
+          .hasMessageContaining("the first request with idempotency key 'order-2' to model 'doubler' did not "
+              + "finish within this request's timeout of PT0.05S");
+      assertThat(store.get(DeduceRuntime.requestIdFor(MODEL, "order-2")).orElseThrow().status())
+          .isEqualTo(RequestStatus.PENDING);
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.deduce.runtime.internal.admission;
 
+import dev.deduce.api.DeadlineExceededException;
 import dev.deduce.api.DeduceException;
 import dev.deduce.api.InferenceResult;
 import dev.deduce.api.InvalidInputException;
@@ -27,6 +28,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -103,7 +106,7 @@ public final class Admission implements AutoCloseable {
       CompletableFuture<InferenceResult> first = idempotency.putIfAbsent(model, key, future);
       if (first != null) {
         v.release();
-        return first.copy();
+        return waitAtMost(first, opts.timeout().orElse(v.settings().deadline()), model, key);
       }
       Optional<CompletableFuture<InferenceResult>> earlier = stored == null ? Optional.empty()
           : stored.finished(model, id);
@@ -183,6 +186,18 @@ public final class Admission implements AutoCloseable {
     } finally {
       persist.end();
     }
+  }
+
+  /**
+   * The first request's outcome, or a deadline failure after the repeat's own timeout: the first may be a recovered
+   * request still waiting for its version to be deployed, which no deadline of its own bounds yet.
+   */
+  private static CompletableFuture<InferenceResult> waitAtMost(CompletableFuture<InferenceResult> first,
+      Duration timeout, String model, String key) {
+    return first.copy().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e ->
+        CompletableFuture.failedFuture(e instanceof TimeoutException ? new DeadlineExceededException("the first "
+            + "request with idempotency key '" + key + "' to model '" + model + "' did not finish within this "
+            + "request's timeout of " + timeout + "; expected it to finish sooner, or a longer timeout", e) : e));
   }
 
   private CompletableFuture<InferenceResult> refused(Request r, String key, DeduceException e) {
