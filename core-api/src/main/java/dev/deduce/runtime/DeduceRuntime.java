@@ -9,6 +9,7 @@ import dev.deduce.api.ModelNotFoundException;
 import dev.deduce.api.ModelSignature;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.RequestOptions;
+import dev.deduce.api.StreamElement;
 import dev.deduce.runtime.internal.admission.Admission;
 import dev.deduce.runtime.internal.admission.IdempotencyIndex;
 import dev.deduce.runtime.internal.admission.Recovery;
@@ -82,7 +83,7 @@ public final class DeduceRuntime implements InferenceService {
     BatchRunner runner = new BatchRunner(outcomes, tracer);
     this.models = new ModelRegistry(metrics, runner, closing::get);
     this.admission = new Admission(models, durability, writer, durable == null ? null : new StoredResults(durable),
-        settings.idempotencyMaxKeys(), outcomes, runner, metrics, tracer, closing::get);
+        settings.idempotencyMaxBytes().bytes(), outcomes, runner, metrics, tracer, closing::get);
     this.recovery = Recovery.read(durable, models, admission, outcomes, tracer);
   }
 
@@ -239,7 +240,22 @@ public final class DeduceRuntime implements InferenceService {
       RequestOptions options) {
     Objects.requireNonNull(model, "model must not be null");
     Objects.requireNonNull(inputs, "inputs publisher must not be null");
-    return new OrderedStream(inputs, in -> submit(model, version, in, options), settings.streamMaxInFlight());
+    RequestOptions shared = options == null ? RequestOptions.defaults() : options;
+    shared.idempotencyKey().ifPresent(key -> {
+      throw new IllegalArgumentException("stream() applies its options to every element, so idempotency key '" + key
+          + "' would answer every element with the first one's result; expected options without a key, or "
+          + "streamElements() with a key per element");
+    });
+    return new OrderedStream<>(inputs, in -> submit(model, version, in, shared), settings.streamMaxInFlight());
+  }
+
+  @Override
+  public Flow.Publisher<InferenceResult> streamElements(String model, String version,
+      Flow.Publisher<StreamElement> elements) {
+    Objects.requireNonNull(model, "model must not be null");
+    Objects.requireNonNull(elements, "elements publisher must not be null");
+    return new OrderedStream<>(elements, e -> submit(model, version, e.inputs(), e.options()),
+        settings.streamMaxInFlight());
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.deduce.runtime;
 
 import dev.deduce.api.ModelSignature;
+import dev.deduce.api.Names;
 import dev.deduce.spi.LoadedModel;
 import dev.deduce.spi.ModelSource;
 import java.util.Objects;
@@ -104,9 +105,12 @@ public final class Deployment {
     private Builder(String model, String version, ModelSource source, LoadedModel loaded) {
       Objects.requireNonNull(model, "model name must not be null");
       Objects.requireNonNull(version, "version must not be null");
-      if (model.isBlank() || version.isBlank()) {
-        throw new IllegalArgumentException("model '" + model + "' version '" + version
-            + "': expected a non-blank model name and version");
+      String problem = Names.modelNameProblem(model);
+      if (problem == null) {
+        problem = Names.versionProblem(version);
+      }
+      if (problem != null) {
+        throw new IllegalArgumentException("cannot deploy: " + problem);
       }
       this.model = model;
       this.version = version;

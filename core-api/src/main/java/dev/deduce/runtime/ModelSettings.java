@@ -31,10 +31,13 @@ import java.util.SortedSet;
  * @param maxElements    most elements over all inputs of one request
  * @param retry          retries of transiently failing runs
  * @param circuitBreaker the breaker around engine runs
+ * @param nonFiniteInputs what NaN and infinite values in float inputs do: ALLOW passes them on, REJECT fails the
+ *                        request as invalid input
  * @param warmUp         inputs run once each on a new version before it takes traffic (from model.conf or code)
  */
 public record ModelSettings(Queue queue, Batching batching, int instances, Duration deadline, long maxElements,
-    Retry retry, CircuitBreaker circuitBreaker, @Unbound List<NamedTensors> warmUp) {
+    Retry retry, CircuitBreaker circuitBreaker, NonFiniteInputs nonFiniteInputs,
+    @Unbound List<NamedTensors> warmUp) {
 
   private static final ModelSettings DEFAULTS = Binder.bind(SettingsLoader.reference().getConfig("deduce.defaults"),
       ModelSettings.class, "deduce.defaults.");
@@ -48,6 +51,7 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
     range("max-elements", maxElements, 1, Long.MAX_VALUE);
     Objects.requireNonNull(retry, "retry");
     Objects.requireNonNull(circuitBreaker, "circuit-breaker");
+    Objects.requireNonNull(nonFiniteInputs, "non-finite-inputs");
     warmUp = List.copyOf(warmUp);
   }
 
@@ -251,6 +255,9 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
 
     /** {@code max-elements}. */
     public Builder maxElements(long v) { return set("max-elements", v); }
+
+    /** {@code non-finite-inputs}. */
+    public Builder nonFiniteInputs(NonFiniteInputs v) { return set("non-finite-inputs", v.name().toLowerCase(java.util.Locale.ROOT)); }
 
     /** {@code retry.max-attempts}. */
     public Builder retryMaxAttempts(int v) { return set("retry.max-attempts", v); }

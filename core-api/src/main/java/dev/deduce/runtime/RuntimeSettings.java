@@ -5,6 +5,7 @@ import static dev.deduce.config.internal.Checks.notNegative;
 import static dev.deduce.config.internal.Checks.positive;
 import static dev.deduce.config.internal.Checks.range;
 
+import dev.deduce.config.internal.ByteSize;
 import dev.deduce.config.internal.Key;
 import dev.deduce.config.SettingException;
 import java.nio.file.Path;
@@ -25,7 +26,8 @@ import java.util.Properties;
  * @param configFile           {@code config-file}: the file layered over reference.conf, if any
  * @param drainTimeout         how long close() waits for in-flight requests
  * @param streamMaxInFlight    requests a stream keeps outstanding, 1 to 100,000
- * @param idempotencyMaxKeys   idempotency keys remembered in memory
+ * @param idempotencyMaxBytes  bytes of idempotency keys and their results kept in memory; older ones are answered
+ *                             from the store
  * @param plugins              {@code plugins}
  * @param repository           {@code repository}
  * @param store                {@code store}
@@ -33,7 +35,7 @@ import java.util.Properties;
  * @param models               {@code models}: per model, its keys over {@code defaults}
  */
 public record RuntimeSettings(Durability durability, Optional<Path> configFile, Duration drainTimeout,
-    int streamMaxInFlight, int idempotencyMaxKeys, Plugins plugins, Repository repository, StoreSettings store,
+    int streamMaxInFlight, ByteSize idempotencyMaxBytes, Plugins plugins, Repository repository, StoreSettings store,
     @Key("defaults") ModelSettings defaultModelSettings, Map<String, ModelSettings> models) {
 
   /** Checks the ranges. */
@@ -41,7 +43,7 @@ public record RuntimeSettings(Durability durability, Optional<Path> configFile, 
     Objects.requireNonNull(durability, "durability");
     positive("drain-timeout", drainTimeout);
     range("stream-max-in-flight", streamMaxInFlight, 1, 100_000);
-    range("idempotency-max-keys", idempotencyMaxKeys, 0, Integer.MAX_VALUE);
+    Objects.requireNonNull(idempotencyMaxBytes, "idempotency-max-bytes");
     Objects.requireNonNull(defaultModelSettings, "defaults");
     models = Map.copyOf(models);
   }

@@ -13,6 +13,7 @@ import dev.deduce.api.RequestOptions;
 import dev.deduce.api.RequestStatus;
 import dev.deduce.api.StoreException;
 import dev.deduce.api.TransientEngineException;
+import dev.deduce.reference.ReferenceEngine;
 import dev.deduce.spi.HistoryQuery;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
@@ -21,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -195,6 +197,34 @@ class DurabilityTest {
             .hasMessage("stored result of the first request with this idempotency key: it failed as " + kind)
             .extracting(e -> ((DeduceException) e).kind()).isEqualTo(kind);
       }
+    }
+  }
+
+  @Test
+  void olderIdempotentResultsPastTheByteBoundAreAnsweredFromTheStoreWithoutARun() throws Exception {
+    RuntimeSettings settings = RuntimeSettings.load(Map.of("deduce.idempotency-max-bytes", "256KiB"));
+    MemoryStore store = new MemoryStore();
+    TestModel model = new TestModel(ReferenceEngine.wrap(Fixtures.ragged()));
+    int width = 16 * 1024; // 64 KiB of FLOAT32 per result
+    try (DeduceRuntime rt = DeduceRuntime.builder().settings(settings).store(store).durability(Durability.RESULTS)
+        .build()) {
+      rt.deploy("ragged", "1", model, Fixtures.settings().build());
+      for (int i = 0; i < 20; i++) {
+        rt.submit("ragged", null, rows(1, i, width), key("k" + i)).get(10, TimeUnit.SECONDS);
+      }
+      String first = DeduceRuntime.requestIdFor("ragged", "k0");
+      Fixtures.eventually(() -> store.get(first).filter(s -> s.status() == RequestStatus.DONE).isPresent(),
+          "the first result stored");
+      int runs = model.calls.get();
+
+      InferenceResult old = rt.submit("ragged", null, rows(1, 999, width), key("k0")).get(10, TimeUnit.SECONDS);
+      InferenceResult recent = rt.submit("ragged", null, rows(1, 999, width), key("k19")).get(10, TimeUnit.SECONDS);
+
+      assertThat(old.batchSize()).as("replayed from the store").isZero();
+      assertThat(old.output("y").toFloatArray()).containsExactly(doubled(1, 0, width));
+      assertThat(recent.batchSize()).as("answered from memory").isEqualTo(1);
+      assertThat(recent.output("y").toFloatArray()).containsExactly(doubled(1, 19, width));
+      assertThat(model.calls.get()).isEqualTo(runs);
     }
   }
 

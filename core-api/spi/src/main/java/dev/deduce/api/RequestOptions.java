@@ -63,12 +63,12 @@ public final class RequestOptions {
       return this;
     }
 
-    /** A non-blank key of at most 256 characters identifying this logical request. */
+    /** A key identifying this logical request: 1 to 256 non-blank characters, no control characters. */
     public Builder idempotencyKey(String key) {
       Objects.requireNonNull(key, "idempotency key must not be null");
-      if (key.isBlank() || key.length() > 256) {
-        throw new IllegalArgumentException("idempotency key has length " + key.length()
-            + "; expected 1 to 256 non-blank characters");
+      String problem = Names.keyProblem(key);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
       }
       this.idempotencyKey = key;
       return this;

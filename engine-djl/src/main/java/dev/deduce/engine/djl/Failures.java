@@ -4,6 +4,7 @@ import dev.deduce.api.DeduceException;
 import dev.deduce.api.EngineException;
 import dev.deduce.api.ModelLoadException;
 import dev.deduce.api.TransientEngineException;
+import dev.deduce.spi.EngineErrors;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -33,18 +34,8 @@ final class Failures {
         + " accept inputs matching its declared signature (options inputs/outputs)", e);
   }
 
-  /** The first line of the deepest message, which is where PyTorch's own text is. */
+  /** The deepest message, where PyTorch's own text is, on one line with its root cause (not just its first line). */
   static String describe(Throwable e) {
-    String msg = null;
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t.getMessage() != null && !t.getMessage().isBlank()) {
-        msg = t.getClass().getSimpleName() + ": " + t.getMessage();
-      }
-    }
-    if (msg == null) {
-      return e.getClass().getName();
-    }
-    int nl = msg.indexOf('\n');
-    return nl < 0 ? msg : msg.substring(0, nl);
+    return EngineErrors.reason(e);
   }
 }

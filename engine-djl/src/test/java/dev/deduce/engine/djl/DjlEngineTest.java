@@ -227,4 +227,32 @@ class DjlEngineTest {
     return new TorchScriptFixtures().write(model.graph(), dir);
   }
 
+  @Test
+  void aTorchScriptRunErrorReachesTheCallerWithItsRootCause() throws IOException {
+    Path file = script(ModelKit.mlpSmall());
+    // INT64 where the graph multiplies FLOAT32: PyTorch names the scalar types after its TorchScript traceback
+    Map<String, String> wrong = Map.of("inputs", "x:INT64[-1,16]");
+    try (LoadedModel m = engine.load(new ModelSource("wrong-dtype", "1", file, "torchscript", wrong))) {
+      assertThatThrownBy(() -> m.run(NamedTensors.of("x", dev.deduce.api.Tensor.zeros(DataType.INT64, 2, 16))))
+          .isInstanceOf(EngineException.class)
+          .hasMessageContaining("model 'wrong-dtype'")
+          .hasMessageContaining("Long")
+          .hasMessageContaining("Float")
+          .hasMessageNotContaining("Traceback");
+    }
+  }
+
+  @Test
+  void torchScriptInterpreterErrorsKeepTheReasonAfterTheTraceback() {
+    String torch = "The following operation failed in the TorchScript interpreter.\n"
+        + "Traceback of TorchScript, serialized code (most recent call last):\n"
+        + "  File \"code/__torch__.py\", line 8, in forward\n"
+        + "    return torch.embedding(weight, input_ids)\n"
+        + "RuntimeError: Expected tensor for argument #1 'indices' to have one of the following scalar types: "
+        + "Long, Int; but got CPUFloatType instead (while checking arguments for embedding)";
+    assertThat(Failures.run("m", new ai.djl.engine.EngineException(torch)))
+        .isInstanceOf(EngineException.class)
+        .hasMessageContaining("Long, Int; but got CPUFloatType instead")
+        .hasMessageContaining("The following operation failed in the TorchScript interpreter.");
+  }
 }

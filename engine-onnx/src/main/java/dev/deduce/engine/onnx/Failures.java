@@ -6,6 +6,7 @@ import dev.deduce.api.EngineException;
 import dev.deduce.api.InvalidInputException;
 import dev.deduce.api.ModelLoadException;
 import dev.deduce.api.TransientEngineException;
+import dev.deduce.spi.EngineErrors;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -29,10 +30,10 @@ final class Failures {
       String upTo = supported.find() ? "opset " + supported.group(1) : "an older opset";
       return new ModelLoadException(path, "the model needs opset " + opset.group(1) + ", but ONNX Runtime "
           + runtimeVersion + " supports up to " + upTo + "; expected a model exported for an opset it supports ("
-          + e.getCode() + ": " + firstLine(msg) + ")", e);
+          + e.getCode() + ": " + EngineErrors.oneLine(msg) + ")", e);
     }
     return new ModelLoadException(path, "ONNX Runtime " + runtimeVersion + " cannot load it as an ONNX model ("
-        + e.getCode() + ": " + firstLine(msg) + ")", e);
+        + e.getCode() + ": " + EngineErrors.oneLine(msg) + ")", e);
   }
 
   /**
@@ -42,10 +43,10 @@ final class Failures {
   static DeduceException run(String model, OrtException e) {
     String msg = String.valueOf(e.getMessage());
     String lower = msg.toLowerCase(Locale.ROOT);
-    String text = "ONNX Runtime failed to run model '" + model + "' (" + e.getCode() + "): " + firstLine(msg);
+    String text = "ONNX Runtime failed to run model '" + model + "' (" + e.getCode() + "): " + EngineErrors.oneLine(msg);
     switch (e.getCode()) {
       case ORT_INVALID_ARGUMENT:
-        return new InvalidInputException("model '" + model + "' rejected the inputs: " + firstLine(msg)
+        return new InvalidInputException("model '" + model + "' rejected the inputs: " + EngineErrors.oneLine(msg)
             + "; expected inputs its graph accepts", e);
       case ORT_DEVICE_RESET:
       case ORT_EP_FAIL:
@@ -58,8 +59,4 @@ final class Failures {
     }
   }
 
-  private static String firstLine(String msg) {
-    int nl = msg.indexOf('\n');
-    return nl < 0 ? msg : msg.substring(0, nl);
-  }
 }

@@ -157,4 +157,16 @@ class OnnxEngineTest {
     assertThat(Failures.run("m", new OrtException(OrtErrorCode.ORT_RUNTIME_EXCEPTION, "Non-zero status code")))
         .isInstanceOf(EngineException.class).hasMessageContaining("model 'm'");
   }
+
+  @Test
+  void runErrorsKeepTheLinesAfterTheFirstWhereOnnxRuntimeNamesTheBadDimension() {
+    String ort = "[ErrorCode:InvalidArgument] Got invalid dimensions for input: x for the following indices\n"
+        + " index: 1 Got: 3 Expected: 4\n Please fix either the inputs or the model.";
+    assertThat(Failures.run("m", new OrtException(OrtErrorCode.ORT_INVALID_ARGUMENT, ort)))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("for the following indices | index: 1 Got: 3 Expected: 4");
+    assertThat(Failures.run("m", new OrtException(OrtErrorCode.ORT_RUNTIME_EXCEPTION, "Non-zero status code\n"
+        + "Concat: the inputs disagree on axis 1")))
+        .hasMessageContaining("Concat: the inputs disagree on axis 1");
+  }
 }

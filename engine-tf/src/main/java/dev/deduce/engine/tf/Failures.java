@@ -4,6 +4,7 @@ import dev.deduce.api.DeduceException;
 import dev.deduce.api.EngineException;
 import dev.deduce.api.InvalidInputException;
 import dev.deduce.api.TransientEngineException;
+import dev.deduce.spi.EngineErrors;
 import java.util.Locale;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TFResourceExhaustedException;
@@ -18,7 +19,7 @@ final class Failures {
    * (memory, device) are transient, the rest permanent.
    */
   static DeduceException run(String model, RuntimeException e) {
-    String msg = firstLine(String.valueOf(e.getMessage()));
+    String msg = EngineErrors.reason(e);
     if (e instanceof TFInvalidArgumentException) {
       return new InvalidInputException("model '" + model + "' rejected the inputs: " + msg
           + "; expected inputs its graph accepts", e);
@@ -29,10 +30,5 @@ final class Failures {
       return new TransientEngineException(text, e);
     }
     return new EngineException(text, e);
-  }
-
-  static String firstLine(String msg) {
-    int nl = msg.indexOf('\n');
-    return nl < 0 ? msg : msg.substring(0, nl);
   }
 }

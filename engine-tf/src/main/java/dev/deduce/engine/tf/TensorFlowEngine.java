@@ -1,6 +1,7 @@
 package dev.deduce.engine.tf;
 
 import dev.deduce.api.ModelLoadException;
+import dev.deduce.spi.EngineErrors;
 import dev.deduce.spi.InferenceEngine;
 import dev.deduce.spi.LoadedModel;
 import dev.deduce.spi.ModelSource;
@@ -55,7 +56,7 @@ public final class TensorFlowEngine implements InferenceEngine {
           .withConfigProto(config).load();
     } catch (TensorFlowException e) {
       throw new ModelLoadException(path, "TensorFlow " + version + " cannot load it as a SavedModel with tags "
-          + options.tags + " (" + e.getClass().getSimpleName() + ": " + Failures.firstLine(String.valueOf(
+          + options.tags + " (" + e.getClass().getSimpleName() + ": " + EngineErrors.oneLine(String.valueOf(
           e.getMessage())) + "); expected a complete SavedModel folder", e);
     }
     return TfModel.open(source.name(), path, bundle, options.signature, folder.signature);

@@ -259,4 +259,21 @@ class TensorFlowEngineTest {
     }
     return folder;
   }
+
+  @Test
+  void aRunErrorKeepsEveryLineOfTensorFlowsReason() throws IOException {
+    Path model = export("matmul-reason", new String[] {"serve"}, tf -> {
+      Operand<TFloat32> x = tf.withName("x").placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, -1)));
+      Operand<TFloat32> w = tf.constant(new float[][] {{1, 0}, {0, 1}, {1, 1}});
+      return List.of(Signature.builder().key(Signature.DEFAULT_KEY).input("x", x)
+          .output("y", tf.linalg.matMul(x, w)).build());
+    });
+    try (LoadedModel m = load(model, Map.of())) {
+      assertThatThrownBy(() -> m.run(NamedTensors.of("x", Tensor.zeros(DataType.FLOAT32, 1, 4))))
+          .isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("In[0]: [1,4], In[1]: [3,2]");
+    }
+    assertThat(Failures.run("m", new IllegalStateException("Internal: kernel failed\n\t [[{{node MatMul}}]]")))
+        .hasMessageContaining("kernel failed | [[{{node MatMul}}]]");
+  }
 }

@@ -16,16 +16,22 @@ final class SqlParameters {
 
   private final Map<String, Integer> names; // ":id", "@id" or "$id" -> index
   private final int count;
+  private final int secondStatementAt;
 
-  private SqlParameters(Map<String, Integer> names, int count) {
+  private SqlParameters(Map<String, Integer> names, int count, int secondStatementAt) {
     this.names = names;
     this.count = count;
+    this.secondStatementAt = secondStatementAt;
   }
 
-  /** The parameters of {@code sql}, skipping string literals, quoted identifiers and comments. */
+  /**
+   * The parameters of {@code sql}, skipping string literals, quoted identifiers and comments, and where a second
+   * statement starts if there is one.
+   */
   static SqlParameters scan(String sql) {
     Map<String, Integer> names = new LinkedHashMap<>();
     int max = 0;
+    int second = -1;
     int n = sql.length();
     int i = 0;
     while (i < n) {
@@ -41,6 +47,11 @@ final class SqlParameters {
       } else if (c == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
         int end = sql.indexOf("*/", i + 2);
         i = end < 0 ? n : end + 2;
+      } else if (c == ';') {
+        i++;
+        if (second < 0) {
+          second = nextStatement(sql, i);
+        }
       } else if (c == '?') {
         int j = i + 1;
         while (j < n && Character.isDigit(sql.charAt(j))) {
@@ -67,7 +78,32 @@ final class SqlParameters {
         i++;
       }
     }
-    return new SqlParameters(names, max);
+    return new SqlParameters(names, max, second);
+  }
+
+  /** Where the text after the first {@code ;} outside literals and comments starts, or -1 if nothing follows. */
+  int secondStatementAt() {
+    return secondStatementAt;
+  }
+
+  /** Where the first text that is not blank, a comment or a {@code ;} starts, or -1 if there is none. */
+  private static int nextStatement(String sql, int from) {
+    int i = from;
+    int n = sql.length();
+    while (i < n) {
+      if (Character.isWhitespace(sql.charAt(i)) || sql.charAt(i) == ';') {
+        i++;
+      } else if (sql.startsWith("--", i)) {
+        int end = sql.indexOf('\n', i);
+        i = end < 0 ? n : end + 1;
+      } else if (sql.startsWith("/*", i)) {
+        int end = sql.indexOf("*/", i + 2);
+        i = end < 0 ? n : end + 2;
+      } else {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**

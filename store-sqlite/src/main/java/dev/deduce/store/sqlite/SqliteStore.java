@@ -16,14 +16,10 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -31,10 +27,8 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteConnection;
-import org.sqlite.SQLiteException;
 import org.sqlite.SQLiteLimits;
 
 /**
@@ -61,13 +55,7 @@ final class SqliteStore implements Store, NativeQuery {
 
   private final Path file;
   private final SqliteOptions options;
-  private final ReentrantLock writeLock = new ReentrantLock();
-  private final Connection writer;
-  private final PreparedStatement begin;
-  private final PreparedStatement commit;
-  private final PreparedStatement rollback;
-  private final PreparedStatement append;
-  private final PreparedStatement complete;
+  private final Writer writer;
   private final BlockingQueue<Reader> readers;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -75,12 +63,7 @@ final class SqliteStore implements Store, NativeQuery {
       throws SQLException {
     this.file = file;
     this.options = options;
-    this.writer = writer;
-    this.begin = writer.prepareStatement("BEGIN IMMEDIATE");
-    this.commit = writer.prepareStatement("COMMIT");
-    this.rollback = writer.prepareStatement("ROLLBACK");
-    this.append = writer.prepareStatement(APPEND);
-    this.complete = writer.prepareStatement(COMPLETE);
+    this.writer = new Writer(writer, APPEND, COMPLETE, this::ensureOpen);
     this.readers = new ArrayBlockingQueue<>(readers.size(), false, readers);
   }
 
@@ -150,7 +133,7 @@ final class SqliteStore implements Store, NativeQuery {
       inputs[i] = TensorCodec.encode(r.inputs());
       checkSize(r.requestId(), inputs[i].length + Rows.textBytes(r));
     }
-    write("append " + inputs.length + " request(s)", append, () -> {
+    write("append " + inputs.length + " request(s)", () -> writer.append(append -> {
       for (int i = 0; i < inputs.length; i++) {
         RequestRecord r = requests.get(i);
         append.setString(1, r.requestId());
@@ -163,8 +146,7 @@ final class SqliteStore implements Store, NativeQuery {
         append.setBytes(8, inputs[i]);
         append.addBatch();
       }
-      append.executeBatch();
-    });
+    }));
   }
 
   @Override
@@ -185,7 +167,7 @@ final class SqliteStore implements Store, NativeQuery {
       checkSize(r.requestId(), inputs[i].length + outputs[i].length + Rows.textBytes(r.request())
           + Rows.utf8Length(r.version()) + Rows.utf8Length(r.error()));
     }
-    write("complete " + inputs.length + " result(s)", complete, () -> {
+    write("complete " + inputs.length + " result(s)", () -> writer.complete(complete -> {
       for (int i = 0; i < inputs.length; i++) {
         ResultRecord r = results.get(i);
         RequestRecord q = r.request();
@@ -205,8 +187,7 @@ final class SqliteStore implements Store, NativeQuery {
         complete.setInt(14, r.attempts());
         complete.addBatch();
       }
-      complete.executeBatch();
-    });
+    }));
   }
 
   // An oversize record is the caller's mistake, not a store failure: retrying it cannot succeed.
@@ -222,29 +203,11 @@ final class SqliteStore implements Store, NativeQuery {
     void run() throws SQLException;
   }
 
-  /** Runs {@code work} in one write transaction; on any failure nothing of it is kept. */
-  private void write(String action, PreparedStatement batch, SqlWork work) {
-    writeLock.lock();
+  private void write(String action, SqlWork work) {
     try {
-      ensureOpen();
-      begin.execute();
-      try {
-        work.run();
-        commit.execute();
-      } catch (SQLException | RuntimeException e) {
-        try {
-          rollback.execute();
-        } catch (SQLException r) {
-          e.addSuppressed(r);
-        }
-        throw e;
-      } finally {
-        batch.clearBatch();
-      }
+      work.run();
     } catch (SQLException e) {
       throw failure(action, e);
-    } finally {
-      writeLock.unlock();
     }
   }
 
@@ -346,107 +309,21 @@ final class SqliteStore implements Store, NativeQuery {
 
   /**
    * Runs one read-only SQL statement ({@code SELECT}, {@code WITH}, {@code VALUES} or {@code EXPLAIN}) over
-   * {@code deduce_requests} on a connection opened read-only. Times are epoch nanoseconds, tensors are
-   * {@link TensorCodec} blobs returned as {@code byte[]}, integers as {@code Long}.
+   * {@code deduce_requests} on a connection opened read-only; text with a second statement after a {@code ;} is
+   * refused. Times are epoch nanoseconds, tensors are {@link TensorCodec} blobs returned as {@code byte[]},
+   * integers as {@code Long}.
    */
   @Override
   public List<Map<String, Object>> query(String text, Map<String, Object> params) {
     Objects.requireNonNull(text, "query text must not be null");
     Objects.requireNonNull(params, "query params must not be null; pass Map.of() for none");
-    checkReadOnlyStatement(text);
-    SqlParameters parameters = SqlParameters.scan(text);
+    SqlParameters parameters = UserQuery.check(text);
     return read("run query", r -> {
       try (PreparedStatement ps = r.connection.prepareStatement(text)) {
         parameters.bind(ps, params);
-        try (ResultSet rs = executeQuery(ps)) {
-          ResultSetMetaData meta = rs.getMetaData();
-          String[] names = columnNames(meta);
-          List<Map<String, Object>> rows = new ArrayList<>();
-          while (rs.next()) {
-            if (rows.size() == options.maxQueryRows()) {
-              throw new StoreException("query on SQLite store at " + file + " returned more than "
-                  + options.maxQueryRows() + " rows; expected at most that many (option "
-                  + SqliteOptions.MAX_QUERY_ROWS + "). Add a LIMIT or narrow the query.");
-            }
-            Map<String, Object> row = new LinkedHashMap<>();
-            for (int i = 0; i < names.length; i++) {
-              Object v = rs.getObject(i + 1);
-              row.put(names[i], v instanceof Integer n ? Long.valueOf(n) : v);
-            }
-            rows.add(Collections.unmodifiableMap(row));
-          }
-          return Collections.unmodifiableList(rows);
-        }
+        return UserQuery.rows(ps, options.maxQueryRows(), file);
       }
     });
-  }
-
-  /**
-   * sqlite-jdbc refuses, before running it, a statement that yields no columns (e.g. {@code WITH ... DELETE}); that
-   * refusal is reported as the caller's mistake rather than a store failure.
-   */
-  private static ResultSet executeQuery(PreparedStatement ps) throws SQLException {
-    try {
-      return ps.executeQuery();
-    } catch (SQLException e) {
-      if (!(e instanceof SQLiteException) && String.valueOf(e.getMessage()).startsWith("Query does not return")) {
-        throw new IllegalArgumentException("the statement returns no rows; expected a read-only statement that "
-            + "returns rows, such as SELECT", e);
-      }
-      throw e;
-    }
-  }
-
-  private static String[] columnNames(ResultSetMetaData meta) throws SQLException {
-    String[] names = new String[meta.getColumnCount()];
-    for (int i = 0; i < names.length; i++) {
-      String base = meta.getColumnLabel(i + 1);
-      String name = base;
-      // a join may repeat a column name; later ones get a suffix instead of hiding the first
-      for (int k = 2; contains(names, i, name); k++) {
-        name = base + "_" + k;
-      }
-      names[i] = name;
-    }
-    return names;
-  }
-
-  private static boolean contains(String[] names, int upTo, String name) {
-    for (int i = 0; i < upTo; i++) {
-      if (names[i].equals(name)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static void checkReadOnlyStatement(String text) {
-    int i = 0;
-    int n = text.length();
-    while (i < n) {
-      char c = text.charAt(i);
-      if (Character.isWhitespace(c) || c == '(') {
-        i++;
-      } else if (text.startsWith("--", i)) {
-        int end = text.indexOf('\n', i);
-        i = end < 0 ? n : end + 1;
-      } else if (text.startsWith("/*", i)) {
-        int end = text.indexOf("*/", i + 2);
-        i = end < 0 ? n : end + 2;
-      } else {
-        break;
-      }
-    }
-    int j = i;
-    while (j < n && Character.isLetter(text.charAt(j))) {
-      j++;
-    }
-    String keyword = text.substring(i, j).toUpperCase(Locale.ROOT);
-    if (!List.of("SELECT", "WITH", "VALUES", "EXPLAIN").contains(keyword)) {
-      throw new IllegalArgumentException("query() runs read-only statements; got '"
-          + (keyword.isEmpty() ? text.strip() : keyword) + "', expected one starting with SELECT, WITH, VALUES or "
-          + "EXPLAIN");
-    }
   }
 
   private interface ReadWork<T> {
@@ -499,23 +376,10 @@ final class SqliteStore implements Store, NativeQuery {
       return;
     }
     StoreException failure = null;
-    writeLock.lock();
-    try (Statement s = writer.createStatement()) {
-      // keeps the query planner's statistics current for users' own SQL
-      s.execute("PRAGMA optimize");
+    try {
+      writer.close();
     } catch (SQLException e) {
-      failure = failure("optimize on close", e);
-    } finally {
-      try {
-        for (PreparedStatement ps : List.of(begin, commit, rollback, append, complete)) {
-          ps.close();
-        }
-        writer.close();
-      } catch (SQLException e) {
-        failure = failure("close", e);
-      } finally {
-        writeLock.unlock();
-      }
+      failure = failure("close", e);
     }
     Reader r;
     while ((r = readers.poll()) != null) {
@@ -528,14 +392,24 @@ final class SqliteStore implements Store, NativeQuery {
 
   /** The writer's {@code PRAGMA synchronous}: 1 for NORMAL, 2 for FULL. */
   int synchronousLevel() {
-    writeLock.lock();
+    return pragma("synchronous");
+  }
+
+  /** The database's size in pages; with {@link #limitPages} lets a test fill the "disk" without root. */
+  int pageCount() {
+    return pragma("page_count");
+  }
+
+  /** Caps the database at {@code pages} pages ({@code PRAGMA max_page_count}), as a full disk would. */
+  void limitPages(int pages) {
+    pragma("max_page_count = " + pages);
+  }
+
+  private int pragma(String pragma) {
     try {
-      ensureOpen();
-      return Schema.pragmaInt(writer, "synchronous");
+      return writer.pragmaInt(pragma);
     } catch (SQLException e) {
-      throw failure("read the synchronous setting", e);
-    } finally {
-      writeLock.unlock();
+      throw failure("run PRAGMA " + pragma, e);
     }
   }
 
@@ -548,36 +422,11 @@ final class SqliteStore implements Store, NativeQuery {
   // ------------------------------------------------------------------------------------------------ errors
 
   private StoreException failure(String action, SQLException e) {
-    return new StoreException("could not " + action + " in SQLite store at " + file + ": " + explain(e, options), e);
+    return new StoreException("could not " + action + " in SQLite store at " + file + ": " + SqliteErrors.explain(e, options), e);
   }
 
   private static StoreException openFailure(Path file, SqliteOptions options, SQLException e) {
-    return new StoreException("cannot open SQLite store at " + file + ": " + explain(e, options), e);
-  }
-
-  private static String explain(SQLException e, SqliteOptions options) {
-    int code = e instanceof SQLiteException s ? s.getResultCode().code & 0xff : -1;
-    String sqlite = e.getMessage();
-    switch (code) {
-      case 5: // SQLITE_BUSY
-      case 6: // SQLITE_LOCKED
-        return "the database is locked by another process or connection (waited " + options.busyTimeoutMillis()
-            + " ms, option " + SqliteOptions.BUSY_TIMEOUT_MILLIS + "); expected no other process to hold an "
-            + "exclusive or write lock on it [" + sqlite + "]";
-      case 8: // SQLITE_READONLY
-        return "the database is read-only; expected a writable file, or (for query()) a statement that only "
-            + "reads [" + sqlite + "]";
-      case 11: // SQLITE_CORRUPT
-        return "the database file is corrupt [" + sqlite + "]";
-      case 13: // SQLITE_FULL
-        return "the disk is full [" + sqlite + "]";
-      case 14: // SQLITE_CANTOPEN
-        return "SQLite cannot open the file [" + sqlite + "]";
-      case 26: // SQLITE_NOTADB
-        return "the file is not an SQLite database [" + sqlite + "]";
-      default:
-        return sqlite;
-    }
+    return new StoreException("cannot open SQLite store at " + file + ": " + SqliteErrors.explain(e, options), e);
   }
 
   private static void closeAll(Connection writer, List<Reader> readers, Exception cause) {

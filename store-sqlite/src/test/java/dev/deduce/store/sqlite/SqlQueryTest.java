@@ -100,10 +100,30 @@ class SqlQueryTest {
         "WITH doomed AS (SELECT request_id FROM deduce_requests) DELETE FROM deduce_requests", Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("returns no rows");
-    query(store, "SELECT 1; DELETE FROM deduce_requests", Map.of());
 
     assertThat(query(store, "SELECT count(*) AS n FROM deduce_requests", Map.of())).containsExactly(Map.of("n", 3L));
     assertThat(store.pending()).containsExactly(a, c);
+  }
+
+  @Test
+  void aSecondStatementAfterASemicolonIsRefusedAndNothingRuns() {
+    assertThatThrownBy(() -> query(store, "SELECT 1; DELETE FROM deduce_requests", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("query() runs one statement; the text has another after the ';' "
+            + "('DELETE FROM deduce_requests')")
+        .hasMessageContaining("run each statement in its own query() call");
+    assertThatThrownBy(() -> query(store, "SELECT 1 /* x */ ; -- note\n SELECT 2", Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("('SELECT 2')");
+
+    assertThat(query(store, "SELECT count(*) AS n FROM deduce_requests", Map.of())).containsExactly(Map.of("n", 3L));
+  }
+
+  @Test
+  void aTrailingSemicolonOrOneInsideALiteralOrCommentIsOneStatement() {
+    assertThat(query(store, "SELECT ';' AS s; -- done; really\n", Map.of())).containsExactly(Map.of("s", ";"));
+    assertThat(query(store, "SELECT \"a;b\" FROM (SELECT 1 AS \"a;b\") /* ; DELETE */ ;;", Map.of()))
+        .containsExactly(Map.of("a;b", 1L));
   }
 
   @Test

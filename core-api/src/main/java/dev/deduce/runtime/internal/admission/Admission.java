@@ -1,5 +1,6 @@
 package dev.deduce.runtime.internal.admission;
 
+import dev.deduce.api.DeadlineExceededException;
 import dev.deduce.api.DeduceException;
 import dev.deduce.api.InferenceResult;
 import dev.deduce.api.InvalidInputException;
@@ -24,10 +25,11 @@ import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -50,13 +52,13 @@ public final class Admission implements AutoCloseable {
 
   /** Admission over {@code models}; {@code writer} and {@code stored} are null under durability NONE. */
   public Admission(ModelRegistry models, Durability durability, GroupCommitWriter writer, StoredResults stored,
-      int idempotencyMaxKeys, Outcomes outcomes, BatchRunner runner, RuntimeMetrics metrics, Tracer tracer,
+      long idempotencyMaxBytes, Outcomes outcomes, BatchRunner runner, RuntimeMetrics metrics, Tracer tracer,
       BooleanSupplier closing) {
     this.models = models;
     this.durability = durability;
     this.writer = writer;
     this.stored = stored;
-    this.idempotency = new IdempotencyIndex(idempotencyMaxKeys);
+    this.idempotency = new IdempotencyIndex(idempotencyMaxBytes);
     this.outcomes = outcomes;
     this.runner = runner;
     this.metrics = metrics;
@@ -65,10 +67,17 @@ public final class Admission implements AutoCloseable {
     this.deadlines = new Deadlines(outcomes);
   }
 
-  /** Validates, records and queues a request; with {@code callerMayRun}, may run it now on this thread instead. */
+  /**
+   * Validates, records and queues a request; with {@code callerMayRun}, may run it now on this thread instead. Every
+   * refusal, a null or malformed model name included, is a failed future, never a throw.
+   */
   public CompletableFuture<InferenceResult> accept(String model, String version, NamedTensors inputs,
       RequestOptions options, boolean callerMayRun) {
-    Objects.requireNonNull(model, "model must not be null");
+    InvalidInputException badName = InputChecks.names(model, version);
+    if (badName != null) {
+      // a malformed name could hold anything, so it is not a metric tag
+      return rejected(model == null ? "null" : "invalid", version, badName);
+    }
     RequestOptions opts = options == null ? RequestOptions.defaults() : options;
     if (closing.getAsBoolean()) {
       return rejected(model, version, new OverloadedException("the runtime is closing; expected requests before"
@@ -82,6 +91,10 @@ public final class Admission implements AutoCloseable {
     }
     try {
       v.signature().validate(inputs, v.settings().maxElements());
+      InvalidInputException refused = InputChecks.inputs(v.signature(), inputs, v.settings().nonFiniteInputs());
+      if (refused != null) {
+        throw refused;
+      }
     } catch (InvalidInputException e) {
       v.release();
       return rejected(model, v.version(), e);
@@ -93,7 +106,7 @@ public final class Admission implements AutoCloseable {
       CompletableFuture<InferenceResult> first = idempotency.putIfAbsent(model, key, future);
       if (first != null) {
         v.release();
-        return first.copy();
+        return waitAtMost(first, opts.timeout().orElse(v.settings().deadline()), model, key);
       }
       Optional<CompletableFuture<InferenceResult>> earlier = stored == null ? Optional.empty()
           : stored.finished(model, id);
@@ -173,6 +186,18 @@ public final class Admission implements AutoCloseable {
     } finally {
       persist.end();
     }
+  }
+
+  /**
+   * The first request's outcome, or a deadline failure after the repeat's own timeout: the first may be a recovered
+   * request still waiting for its version to be deployed, which no deadline of its own bounds yet.
+   */
+  private static CompletableFuture<InferenceResult> waitAtMost(CompletableFuture<InferenceResult> first,
+      Duration timeout, String model, String key) {
+    return first.copy().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e ->
+        CompletableFuture.failedFuture(e instanceof TimeoutException ? new DeadlineExceededException("the first "
+            + "request with idempotency key '" + key + "' to model '" + model + "' did not finish within this "
+            + "request's timeout of " + timeout + "; expected it to finish sooner, or a longer timeout", e) : e));
   }
 
   private CompletableFuture<InferenceResult> refused(Request r, String key, DeduceException e) {

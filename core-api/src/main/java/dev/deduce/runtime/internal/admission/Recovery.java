@@ -24,12 +24,19 @@ import org.slf4j.LoggerFactory;
 /**
  * Re-runs the requests an earlier DURABLE run acknowledged but never finished: read once from the store at start,
  * each re-queued when a version that may serve it is deployed, keeping its id, deadline and age.
+ *
+ * <p>Their idempotency keys are registered as they are read, before any version is deployed, so a resubmission of a
+ * key waits for the recovered request instead of running the model a second time. A request whose deadline passed
+ * while the process was down still runs, under the model's default deadline from now: its caller is gone, and the
+ * only ones to read its outcome are resubmissions of its key, which expect its result, not a stale deadline failure.
  */
 public final class Recovery {
 
   private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
-  private final Map<String, List<RequestRecord>> backlog = new ConcurrentHashMap<>();
+  private record Pending(RequestRecord record, CompletableFuture<InferenceResult> future) {}
+
+  private final Map<String, List<Pending>> backlog = new ConcurrentHashMap<>();
   private final ModelRegistry models;
   private final Admission admission;
   private final Outcomes outcomes;
@@ -49,7 +56,9 @@ public final class Recovery {
     Recovery r = new Recovery(models, admission, outcomes, tracer);
     if (store != null) {
       for (RequestRecord p : store.pending()) {
-        r.backlog.computeIfAbsent(p.model(), m -> new ArrayList<>()).add(p);
+        CompletableFuture<InferenceResult> future = new CompletableFuture<>();
+        admission.remember(p, future);
+        r.backlog.computeIfAbsent(p.model(), m -> new ArrayList<>()).add(new Pending(p, future));
         r.read++;
       }
       if (!r.backlog.isEmpty()) {
@@ -67,15 +76,15 @@ public final class Recovery {
 
   /** Re-queues the PENDING requests that {@code deployed} can serve. */
   public void deployed(ServingVersion deployed) {
-    List<RequestRecord> waiting = backlog.get(deployed.model());
+    List<Pending> waiting = backlog.get(deployed.model());
     if (waiting == null) {
       return;
     }
-    List<RequestRecord> mine = new ArrayList<>();
+    List<Pending> mine = new ArrayList<>();
     synchronized (waiting) {
-      for (Iterator<RequestRecord> it = waiting.iterator(); it.hasNext(); ) {
-        RequestRecord r = it.next();
-        if (r.version().isEmpty() || r.version().equals(deployed.version())) {
+      for (Iterator<Pending> it = waiting.iterator(); it.hasNext(); ) {
+        Pending r = it.next();
+        if (r.record().version().isEmpty() || r.record().version().equals(deployed.version())) {
           mine.add(r);
           it.remove();
         }
@@ -84,20 +93,25 @@ public final class Recovery {
     mine.forEach(this::requeue);
   }
 
-  private void requeue(RequestRecord record) {
+  private void requeue(Pending pending) {
+    RequestRecord record = pending.record();
+    CompletableFuture<InferenceResult> future = pending.future();
     ServingVersion v;
     try {
       v = models.acquire(record.model(), record.version().isEmpty() ? null : record.version());
     } catch (DeduceException ex) {
       LOG.warn("recovered request {} cannot be routed now ({}); it stays PENDING for the next start",
           record.requestId(), ex.getMessage());
+      // resubmissions of its key waiting on it get the reason; the next start runs it
+      future.completeExceptionally(ex);
       return;
     }
-    CompletableFuture<InferenceResult> future = new CompletableFuture<>();
-    admission.remember(record, future);
     long nowNanos = System.nanoTime();
     Instant now = Instant.now();
     long remaining = Duration.between(now, record.deadline()).toNanos();
+    if (remaining <= 0) {
+      remaining = v.settings().deadline().toNanos();
+    }
     long age = Math.max(0, Duration.between(record.submittedAt(), now).toNanos());
     Request r = Request.start(tracer, record, v, nowNanos - age, nowNanos + remaining, future, true);
     try {

@@ -1,7 +1,6 @@
 package dev.deduce.runtime.internal.stream;
 
 import dev.deduce.api.InferenceResult;
-import dev.deduce.api.NamedTensors;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -14,15 +13,17 @@ import java.util.function.Function;
 /**
  * Streams inputs through the runtime in order: it pulls an input only when the subscriber has asked for a result
  * that input would fill, keeps at most {@code maxInFlight} outstanding, and emits results in input order.
+ *
+ * @param <T> what one input is: the inputs of a request, or those with options of their own
  */
-public final class OrderedStream implements Flow.Publisher<InferenceResult> {
+public final class OrderedStream<T> implements Flow.Publisher<InferenceResult> {
 
-  private final Flow.Publisher<NamedTensors> inputs;
-  private final Function<NamedTensors, CompletableFuture<InferenceResult>> submit;
+  private final Flow.Publisher<T> inputs;
+  private final Function<T, CompletableFuture<InferenceResult>> submit;
   private final int maxInFlight;
 
   /** Streams {@code inputs} through {@code submit}, at most {@code maxInFlight} outstanding. */
-  public OrderedStream(Flow.Publisher<NamedTensors> inputs, Function<NamedTensors, CompletableFuture<InferenceResult>> submit,
+  public OrderedStream(Flow.Publisher<T> inputs, Function<T, CompletableFuture<InferenceResult>> submit,
       int maxInFlight) {
     this.inputs = inputs;
     this.submit = submit;
@@ -36,7 +37,7 @@ public final class OrderedStream implements Flow.Publisher<InferenceResult> {
   }
 
   /** Subscriber to the inputs and subscription for the results; all signals out go through one drain loop. */
-  private final class Bridge implements Flow.Subscriber<NamedTensors>, Flow.Subscription {
+  private final class Bridge implements Flow.Subscriber<T>, Flow.Subscription {
     private final Flow.Subscriber<? super InferenceResult> down;
     private final ConcurrentLinkedQueue<CompletableFuture<InferenceResult>> inFlight = new ConcurrentLinkedQueue<>();
     private final AtomicLong demand = new AtomicLong();
@@ -66,7 +67,7 @@ public final class OrderedStream implements Flow.Publisher<InferenceResult> {
     }
 
     @Override
-    public void onNext(NamedTensors item) {
+    public void onNext(T item) {
       CompletableFuture<InferenceResult> f;
       try {
         f = submit.apply(item);
