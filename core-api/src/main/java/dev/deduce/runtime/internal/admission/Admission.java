@@ -27,12 +27,14 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 
 /**
  * Takes a request in: routes it, validates it (the only validation on the runtime path), answers a repeated
- * idempotency key, reserves queue room, stores it first in DURABLE mode, then queues it under its deadline.
+ * idempotency key, reserves queue room, then queues it under its deadline. In DURABLE mode it is handed to the store
+ * writer first and queued while the store writes it, so batches fill as under NONE; the caller's future completes
+ * only once the store holds the request (see {@link Acknowledgement}).
  */
 public final class Admission implements AutoCloseable {
 
@@ -67,6 +69,20 @@ public final class Admission implements AutoCloseable {
 
   /** Validates, records and queues a request; with {@code callerMayRun}, may run it now on this thread instead. */
   public CompletableFuture<InferenceResult> accept(String model, String version, NamedTensors inputs,
+      RequestOptions options, boolean callerMayRun) {
+    if (durability != Durability.DURABLE) {
+      return admit(model, version, inputs, options, callerMayRun);
+    }
+    // tells the writer a record is on its way, so a group it is gathering may wait for this one
+    writer.arriving();
+    try {
+      return admit(model, version, inputs, options, false);
+    } finally {
+      writer.arrived();
+    }
+  }
+
+  private CompletableFuture<InferenceResult> admit(String model, String version, NamedTensors inputs,
       RequestOptions options, boolean callerMayRun) {
     Objects.requireNonNull(model, "model must not be null");
     RequestOptions opts = options == null ? RequestOptions.defaults() : options;
@@ -112,11 +128,15 @@ public final class Admission implements AutoCloseable {
     Instant now = Instant.now();
     long nowNanos = System.nanoTime();
     Duration timeout = opts.timeout().orElse(v.settings().deadline());
+    long deadlineNanos = nowNanos + timeout.toNanos();
     RequestRecord record = new RequestRecord(id, model, version == null ? "" : version, inputs, now,
         now.plus(timeout), key);
-    Request r = Request.start(tracer, record, v, nowNanos, nowNanos + timeout.toNanos(), future, false);
+    boolean durable = durability == Durability.DURABLE;
+    // DURABLE: the request computes while it is being stored; the caller hears only once both are done
+    CompletableFuture<InferenceResult> computed = durable ? new CompletableFuture<>() : future;
+    Request r = Request.start(tracer, record, v, nowNanos, deadlineNanos, computed, false);
     ModelQueue queue = models.queue(model);
-    if (callerMayRun && durability != Durability.DURABLE && v.callerMayRun()) {
+    if (callerMayRun && !durable && v.callerMayRun()) {
       ServingVersion.Slot slot = queue.claimIdle(v);
       if (slot != null) {
         try {
@@ -130,14 +150,18 @@ public final class Admission implements AutoCloseable {
     try {
       queue.reserve(v.settings().queueMaxWait());
     } catch (OverloadedException e) {
-      return refused(r, key, e);
+      return refused(r, key, future, e);
     }
-    if (durability == Durability.DURABLE) {
-      DeduceException failure = persist(r);
-      if (failure != null) {
+    if (durable) {
+      Span persist = tracer.spanBuilder("deduce.persist").setParent(Context.root().with(r.span())).startSpan();
+      CompletableFuture<Void> stored = writer.append(record, deadlineNanos).stored();
+      if (stored.isCompletedExceptionally()) {
+        persist.end();
         queue.unreserve();
-        return refused(r, key, failure);
+        return refused(r, key, future, failure(stored, id));
       }
+      r.appended(stored);
+      Acknowledgement.wire(id, future, computed, stored, persist, deadlineNanos, timeout, deadlines);
     }
     queue.addReserved(r);
     deadlines.watch(r, queue, timeout.toNanos());
@@ -158,28 +182,24 @@ public final class Admission implements AutoCloseable {
     }
   }
 
-  private DeduceException persist(Request r) {
-    Span persist = tracer.spanBuilder("deduce.persist").setParent(Context.root().with(r.span())).startSpan();
+  private static DeduceException failure(CompletableFuture<Void> stored, String id) {
     try {
-      writer.append(r.record()).get();
-      return null;
-    } catch (ExecutionException e) {
+      stored.join();
+      throw new IllegalStateException("request " + id + " was stored; expected a failed append");
+    } catch (CompletionException e) {
       Throwable c = e.getCause();
       return c instanceof DeduceException de ? de
-          : new StoreException("storing request " + r.record().requestId() + " failed: " + c, c);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new StoreException("interrupted while storing request " + r.record().requestId(), e);
-    } finally {
-      persist.end();
+          : new StoreException("storing request " + id + " failed: " + c, c);
     }
   }
 
-  private CompletableFuture<InferenceResult> refused(Request r, String key, DeduceException e) {
+  private CompletableFuture<InferenceResult> refused(Request r, String key,
+      CompletableFuture<InferenceResult> future, DeduceException e) {
     if (key != null) {
-      idempotency.remove(r.record().model(), key, r.future());
+      idempotency.remove(r.record().model(), key, future);
     }
     r.refuse(e);
+    future.completeExceptionally(e);
     return rejected(r.record().model(), r.version().version(), e);
   }
 
