@@ -277,11 +277,10 @@ public final class DeduceRuntime implements InferenceService {
     } catch (ExecutionException e) {
       LOG.warn("a model version did not close cleanly", e.getCause());
     }
+    admission.close();
     if (writer != null) {
       writer.close(settings.drainTimeout());
     }
-    // after the writer: its acknowledgements are bounded by the deadline timers
-    admission.close();
     if (store != null) {
       try {
         store.close();

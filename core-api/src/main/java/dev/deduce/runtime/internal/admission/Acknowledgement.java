@@ -8,13 +8,14 @@ import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The DURABLE acknowledgement: a request computes while its append is on its way into the store, and its caller
  * hears of the result only once the store holds the request. A failed append fails the caller with the store's
- * error; an append the store has not confirmed by the request's deadline fails it with a
- * {@link DeadlineExceededException}. Either way nothing the store does not hold is acknowledged.
+ * error, and its computed result is dropped by the writer: nothing the store does not hold is acknowledged.
  */
 final class Acknowledgement {
 
@@ -25,8 +26,7 @@ final class Acknowledgement {
    * {@code persist} (the span of the store write) ends with {@code stored}.
    */
   static void wire(String requestId, CompletableFuture<InferenceResult> caller,
-      CompletableFuture<InferenceResult> computed, CompletableFuture<Void> stored, Span persist, long deadlineNanos,
-      Duration timeout, Deadlines timer) {
+      CompletableFuture<InferenceResult> computed, CompletableFuture<Void> stored, Span persist) {
     stored.whenComplete((ok, e) -> {
       if (e != null) {
         persist.recordException(e);
@@ -34,35 +34,37 @@ final class Acknowledgement {
       }
       persist.end();
     });
-    computed.whenComplete((result, error) -> {
-      if (stored.isDone()) {
-        settle(caller, stored, result, error);
-        return;
+    computed.whenComplete((result, error) -> stored.whenComplete((ok, e) -> {
+      if (e != null) {
+        return; // the store failure already reached the caller
       }
-      // computed before the store confirmed: rare under a keeping-up store, and then the only wait that needs a bound
-      ScheduledFuture<?> late = timer.after(deadlineNanos - System.nanoTime(), () ->
-          caller.completeExceptionally(new DeadlineExceededException("request " + requestId + " was computed but"
-              + " the store did not confirm storing it within its deadline of " + timeout + "; it was not"
-              + " acknowledged (the store may still hold it, then a retry with its idempotency key returns it)")));
-      stored.whenComplete((ok, e) -> {
-        if (late != null) {
-          late.cancel(false);
-        }
-        settle(caller, stored, result, error);
-      });
-    });
+      if (error != null) {
+        caller.completeExceptionally(error instanceof CompletionException c && c.getCause() != null
+            ? c.getCause() : error);
+      } else {
+        caller.complete(result);
+      }
+    }));
   }
 
-  private static void settle(CompletableFuture<InferenceResult> caller, CompletableFuture<Void> stored,
-      InferenceResult result, Throwable error) {
-    if (stored.isCompletedExceptionally()) {
-      return; // the store failure already reached the caller
-    }
-    if (error != null) {
-      caller.completeExceptionally(error instanceof CompletionException c && c.getCause() != null
-          ? c.getCause() : error);
-    } else {
-      caller.complete(result);
+  /**
+   * Waits until the store holds the request, at most until {@code deadlineNanos}: then the caller fails with a
+   * {@link DeadlineExceededException}, so one stalled store write holds no caller past its own deadline.
+   */
+  static void await(String requestId, CompletableFuture<InferenceResult> caller, CompletableFuture<Void> stored,
+      long deadlineNanos, Duration timeout) {
+    try {
+      stored.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      caller.completeExceptionally(new DeadlineExceededException("request " + requestId + " was not stored within"
+          + " its deadline of " + timeout + ": the store did not confirm the write, so it was not acknowledged (if"
+          + " the store still takes it, a retry with its idempotency key returns its result)"));
+    } catch (ExecutionException e) {
+      // wire() has failed the caller with the store's error
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      caller.completeExceptionally(new StoreException("interrupted while waiting for the store to hold request "
+          + requestId + "; it was not acknowledged", e));
     }
   }
 

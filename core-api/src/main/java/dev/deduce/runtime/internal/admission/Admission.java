@@ -33,8 +33,8 @@ import java.util.function.BooleanSupplier;
 /**
  * Takes a request in: routes it, validates it (the only validation on the runtime path), answers a repeated
  * idempotency key, reserves queue room, then queues it under its deadline. In DURABLE mode it is handed to the store
- * writer first and queued while the store writes it, so batches fill as under NONE; the caller's future completes
- * only once the store holds the request (see {@link Acknowledgement}).
+ * writer and queued at once, so it computes (and batches fill as under NONE) while the store writes it; submit returns
+ * once the store holds it, or by its deadline with a failed future (see {@link Acknowledgement}).
  */
 public final class Admission implements AutoCloseable {
 
@@ -71,19 +71,19 @@ public final class Admission implements AutoCloseable {
   public CompletableFuture<InferenceResult> accept(String model, String version, NamedTensors inputs,
       RequestOptions options, boolean callerMayRun) {
     if (durability != Durability.DURABLE) {
-      return admit(model, version, inputs, options, callerMayRun);
+      return admit(model, version, inputs, options, callerMayRun, null);
     }
     // tells the writer a record is on its way, so a group it is gathering may wait for this one
-    writer.arriving();
+    GroupCommitWriter.Arrival arrival = writer.arriving();
     try {
-      return admit(model, version, inputs, options, false);
+      return admit(model, version, inputs, options, false, arrival);
     } finally {
-      writer.arrived();
+      arrival.arrived();
     }
   }
 
   private CompletableFuture<InferenceResult> admit(String model, String version, NamedTensors inputs,
-      RequestOptions options, boolean callerMayRun) {
+      RequestOptions options, boolean callerMayRun, GroupCommitWriter.Arrival arrival) {
     Objects.requireNonNull(model, "model must not be null");
     RequestOptions opts = options == null ? RequestOptions.defaults() : options;
     if (closing.getAsBoolean()) {
@@ -155,13 +155,19 @@ public final class Admission implements AutoCloseable {
     if (durable) {
       Span persist = tracer.spanBuilder("deduce.persist").setParent(Context.root().with(r.span())).startSpan();
       CompletableFuture<Void> stored = writer.append(record, deadlineNanos).stored();
+      arrival.arrived(); // before waiting: a group must never wait for the very submit that waits for it
       if (stored.isCompletedExceptionally()) {
         persist.end();
         queue.unreserve();
         return refused(r, key, future, failure(stored, id));
       }
       r.appended(stored);
-      Acknowledgement.wire(id, future, computed, stored, persist, deadlineNanos, timeout, deadlines);
+      Acknowledgement.wire(id, future, computed, stored, persist);
+      queue.addReserved(r);
+      deadlines.watch(r, queue, timeout.toNanos());
+      // queued first, so it computes (and batches fill) while the store writes it; submit returns once stored
+      Acknowledgement.await(id, future, stored, deadlineNanos, timeout);
+      return future.copy();
     }
     queue.addReserved(r);
     deadlines.watch(r, queue, timeout.toNanos());

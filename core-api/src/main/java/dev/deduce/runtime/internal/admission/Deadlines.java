@@ -5,7 +5,6 @@ import dev.deduce.runtime.internal.pipeline.ModelQueue;
 import dev.deduce.runtime.internal.pipeline.Outcomes;
 import dev.deduce.runtime.internal.pipeline.Request;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -36,15 +35,6 @@ final class Deadlines implements AutoCloseable {
       }, nanos, TimeUnit.NANOSECONDS));
     } catch (RejectedExecutionException closed) {
       // closing: the batch runner still refuses expired requests when it takes them
-    }
-  }
-
-  /** Runs {@code task} on the timer thread in {@code nanos}; null when closing (then it never runs). */
-  ScheduledFuture<?> after(long nanos, Runnable task) {
-    try {
-      return timer.schedule(task, Math.max(0, nanos), TimeUnit.NANOSECONDS);
-    } catch (RejectedExecutionException closed) {
-      return null;
     }
   }
 

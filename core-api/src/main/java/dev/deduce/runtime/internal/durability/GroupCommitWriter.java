@@ -93,14 +93,26 @@ public final class GroupCommitWriter {
     thread.start();
   }
 
-  /** A DURABLE submit has begun; {@link #arrived()} follows once it appended or gave up. */
-  public void arriving() {
-    arriving.incrementAndGet();
+  /** A DURABLE submit on its way to {@link #append}; one thread's, ended once by {@link #arrived()}. */
+  public final class Arrival {
+    private boolean arrived;
+
+    private Arrival() {
+      arriving.incrementAndGet();
+    }
+
+    /** The submit has appended or given up: a group no longer waits for it. Idempotent. */
+    public void arrived() {
+      if (!arrived) {
+        arrived = true;
+        arriving.decrementAndGet();
+      }
+    }
   }
 
-  /** Ends {@link #arriving()}. */
-  public void arrived() {
-    arriving.decrementAndGet();
+  /** Counts a DURABLE submit as on its way, so a group being gathered may wait for its append. */
+  public Arrival arriving() {
+    return new Arrival();
   }
 
   /**
