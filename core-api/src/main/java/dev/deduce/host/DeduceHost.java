@@ -266,6 +266,7 @@ public final class DeduceHost implements AutoCloseable {
       }
       Optional<Path> dir = pluginsDir != null ? Optional.of(pluginsDir) : s.pluginsDir();
       dir.ifPresent(b::pluginsDir);
+      s.plugins().unpackCache().ifPresent(b::unpackCache);
       if (!s.trustedDigests().isEmpty()) {
         b.trustedDigests(s.trustedDigests());
       }

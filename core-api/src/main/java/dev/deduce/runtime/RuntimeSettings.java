@@ -52,8 +52,10 @@ public record RuntimeSettings(Durability durability, Optional<Path> configFile, 
    * @param dir            folder of plugin files, if any
    * @param trustedDigests SHA-256 digests (hex) of trusted plugin files; empty trusts every file
    * @param settings       values plugin extensions built by injection receive as {@code @Named("<key>") String}
+   * @param unpackCache    where zip plugins are unpacked once per content; empty = the default folder
    */
-  public record Plugins(Optional<Path> dir, List<String> trustedDigests, Map<String, String> settings) {}
+  public record Plugins(Optional<Path> dir, List<String> trustedDigests, Map<String, String> settings,
+      Optional<Path> unpackCache) {}
 
   /**
    * {@code repository}.

@@ -1,5 +1,6 @@
 package dev.deduce.samples.quickstart;
 
+import dev.deduce.runtime.Durability;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -15,9 +16,11 @@ import java.util.Set;
  * @param data        where the store keeps its files
  * @param requests    requests to send
  * @param concurrency concurrent callers
+ * @param durability  what is stored: NONE, RESULTS or DURABLE
  * @param help        whether --help was asked for
  */
-record Options(String store, Path models, Path plugins, Path data, int requests, int concurrency, boolean help) {
+record Options(String store, Path models, Path plugins, Path data, int requests, int concurrency,
+    Durability durability, boolean help) {
 
   static final String SQLITE = "sqlite";
   static final String COZO = "cozo";
@@ -31,7 +34,7 @@ record Options(String store, Path models, Path plugins, Path data, int requests,
   static final String USAGE = String.join("\n",
       "usage: quickstart [options]",
       "",
-      "Serves a ModelKit model (mlp-small, ONNX) through engine and store plugins, in DURABLE mode, under",
+      "Serves a ModelKit model (mlp-small, ONNX) through engine and store plugins, DURABLE by default, under",
       "concurrent load; prints throughput, latency and batch sizes, then queries what the store holds.",
       "",
       "  --store sqlite|cozo   the store plugin to keep requests and results in (default sqlite)",
@@ -41,6 +44,9 @@ record Options(String store, Path models, Path plugins, Path data, int requests,
       "  --requests N          requests to send, 1 to " + MAX_REQUESTS + " (default " + SQLITE_REQUESTS
           + " with sqlite, " + COZO_REQUESTS + " with cozo)",
       "  --concurrency N       concurrent callers, 1 to " + MAX_CONCURRENCY + " (default 16)",
+      "  --durability none|results|durable",
+      "                        what the store keeps: nothing, results after the answers, or each request before",
+      "                        its answer (default durable); run each to see what durability costs",
       "  --help                print this and exit",
       "",
       "Exit code 0 when every request succeeded, 1 when any failed or the run could not start, 2 for bad options.");
@@ -61,6 +67,7 @@ record Options(String store, Path models, Path plugins, Path data, int requests,
     Path data = Path.of("data");
     Integer requests = null;
     int concurrency = 16;
+    Durability durability = Durability.DURABLE;
     boolean help = false;
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < args.length; i++) {
@@ -75,10 +82,10 @@ record Options(String store, Path models, Path plugins, Path data, int requests,
         name = arg.substring(0, eq);
         value = arg.substring(eq + 1);
       }
-      if (!List.of("--store", "--models", "--plugins", "--data", "--requests", "--concurrency", "--help")
-          .contains(name)) {
+      if (!List.of("--store", "--models", "--plugins", "--data", "--requests", "--concurrency", "--durability",
+          "--help").contains(name)) {
         throw new UsageException("unknown option '" + name + "'; expected --store, --models, --plugins, --data,"
-            + " --requests, --concurrency or --help");
+            + " --requests, --concurrency, --durability or --help");
       }
       if (!seen.add(name)) {
         throw new UsageException("option " + name + " is given twice; expected it at most once");
@@ -115,13 +122,25 @@ record Options(String store, Path models, Path plugins, Path data, int requests,
         case "--requests":
           requests = number(name, value, MAX_REQUESTS);
           break;
+        case "--durability":
+          durability = durability(value);
+          break;
         default:
           concurrency = number(name, value, MAX_CONCURRENCY);
           break;
       }
     }
     int n = requests != null ? requests : store.equals(COZO) ? COZO_REQUESTS : SQLITE_REQUESTS;
-    return new Options(store, models, plugins, data, n, concurrency, help);
+    return new Options(store, models, plugins, data, n, concurrency, durability, help);
+  }
+
+  private static Durability durability(String value) throws UsageException {
+    for (Durability d : Durability.values()) {
+      if (d.name().equalsIgnoreCase(value.strip())) {
+        return d;
+      }
+    }
+    throw new UsageException("--durability is '" + value + "'; expected none, results or durable");
   }
 
   private static Path folder(String name, String value) throws UsageException {
