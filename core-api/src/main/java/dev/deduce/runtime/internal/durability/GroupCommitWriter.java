@@ -37,6 +37,7 @@ public final class GroupCommitWriter {
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   private static final long GATHER_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+  private static final long RESULTS_MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   /** A request on its way into the store. */
   public static final class Append {
@@ -73,6 +74,9 @@ public final class GroupCommitWriter {
   /** The appends in the store call under way, so a close that gives up on a stalled store can fail them. */
   private volatile List<Append> writing = List.of();
   private volatile boolean stopping;
+  /** Writer thread only: when the last append call ended and how long it took. */
+  private long appendsEndNanos;
+  private long appendsTookNanos;
 
   /** Starts the writer thread over {@code store}. */
   public GroupCommitWriter(Store store, RuntimeSettings s, RuntimeMetrics metrics, Tracer tracer) {
@@ -156,7 +160,7 @@ public final class GroupCommitWriter {
       if (stopping) {
         return stopped("the result of request " + result.requestId() + " was not stored");
       }
-      StoreException refused = results.offer(new ResultQueue.Result(result, appended), waitUntilNanos);
+      StoreException refused = results.offer(new ResultQueue.Result(result, appended, System.nanoTime()), waitUntilNanos);
       if (refused != null) {
         unsaved.increment();
       }
@@ -213,11 +217,15 @@ public final class GroupCommitWriter {
           gather(group);
         }
         if (!group.isEmpty()) {
+          long start = System.nanoTime();
           writeAppends(group);
           group.clear();
+          appendsEndNanos = System.nanoTime();
+          appendsTookNanos = appendsEndNanos - start;
         }
         long now = System.nanoTime();
-        if (results.due(now)) {
+        long deferNanos = resultsDeferral(now);
+        if (deferNanos == 0 && results.due(now)) {
           results.writeGroup();
           continue;
         }
@@ -229,7 +237,8 @@ public final class GroupCommitWriter {
           return;
         }
         // results held for a failing store keep being retried until close() gives up on them
-        work.tryAcquire(Math.min(IDLE_NANOS, results.nanosUntilRetry(now)), TimeUnit.NANOSECONDS);
+        long sleep = Math.min(IDLE_NANOS, results.nanosUntilRetry(now));
+        work.tryAcquire(deferNanos > 0 ? Math.min(sleep, deferNanos) : sleep, TimeUnit.NANOSECONDS);
         work.drainPermits();
       }
     } catch (InterruptedException e) {
@@ -240,6 +249,21 @@ public final class GroupCommitWriter {
       failAll(group);
       throw e;
     }
+  }
+
+  /**
+   * How long results should still wait, 0 = write them when due. While DURABLE callers keep the writer busy with
+   * appends, results (which no caller waits for) wait for a gap in the appends as long as the last append call took,
+   * up to a full group or {@link #RESULTS_MAX_WAIT_NANOS}: under a syncing store that saves one sync per cycle,
+   * which would otherwise delay the next appends by as much as the appends themselves take.
+   */
+  private long resultsDeferral(long now) {
+    if (stopping || results.held() >= maxRecords) {
+      return 0;
+    }
+    long gapLeft = appendsEndNanos + appendsTookNanos - now;
+    long ageLeft = results.oldestOfferedNanos(now) + RESULTS_MAX_WAIT_NANOS - now;
+    return Math.max(0, Math.min(gapLeft, ageLeft));
   }
 
   /**

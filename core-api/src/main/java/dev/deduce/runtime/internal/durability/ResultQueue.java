@@ -30,7 +30,7 @@ final class ResultQueue {
   private static final Logger LOG = LoggerFactory.getLogger(ResultQueue.class);
 
   /** A result and, in DURABLE mode, its request's append: the result may only follow it into the store. */
-  record Result(ResultRecord record, CompletableFuture<Void> appended) {}
+  record Result(ResultRecord record, CompletableFuture<Void> appended, long offeredNanos) {}
 
   private final Store store;
   private final int capacity;
@@ -109,6 +109,15 @@ final class ResultQueue {
 
   boolean isEmpty() {
     return held.get() == 0;
+  }
+
+  /** When the oldest result held was offered; {@code now} when none is held. Writer thread only. */
+  long oldestOfferedNanos(long now) {
+    Result oldest = backlog.peekFirst();
+    if (oldest == null) {
+      oldest = incoming.peek();
+    }
+    return oldest == null ? now : oldest.offeredNanos();
   }
 
   /** Whether a write is worth trying now (something new to write, or a retry that is due). */
