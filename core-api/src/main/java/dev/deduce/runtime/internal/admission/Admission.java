@@ -154,19 +154,19 @@ public final class Admission implements AutoCloseable {
     }
     if (durable) {
       Span persist = tracer.spanBuilder("deduce.persist").setParent(Context.root().with(r.span())).startSpan();
-      CompletableFuture<Void> stored = writer.append(record, deadlineNanos).stored();
+      CompletableFuture<Void> appended = writer.append(record, deadlineNanos).stored();
       arrival.arrived(); // before waiting: a group must never wait for the very submit that waits for it
-      if (stored.isCompletedExceptionally()) {
+      if (appended.isCompletedExceptionally()) {
         persist.end();
         queue.unreserve();
-        return refused(r, key, future, failure(stored, id));
+        return refused(r, key, future, failure(appended, id));
       }
-      r.appended(stored);
-      Acknowledgement.wire(id, future, computed, stored, persist);
+      r.appended(appended);
+      Acknowledgement.wire(id, future, computed, appended, persist);
       queue.addReserved(r);
       deadlines.watch(r, queue, timeout.toNanos());
       // queued first, so it computes (and batches fill) while the store writes it; submit returns once stored
-      Acknowledgement.await(id, future, stored, deadlineNanos, timeout);
+      Acknowledgement.await(id, future, appended, deadlineNanos, timeout);
       return future.copy();
     }
     queue.addReserved(r);
