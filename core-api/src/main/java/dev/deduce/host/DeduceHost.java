@@ -88,13 +88,21 @@ public final class DeduceHost implements AutoCloseable {
     return startup;
   }
 
-  /** The repository's health when there is one; otherwise live and ready while the runtime is open. */
+  /**
+   * The repository's health when there is one; otherwise live while the runtime is open, and ready when also the
+   * store takes writes.
+   */
   public Health health() {
     if (repository != null) {
       return repository.health();
     }
     boolean live = !runtime.isClosed();
-    return new Health(live, live, live ? List.of() : List.of("the runtime is closed, and with it the store"));
+    List<String> reasons = new ArrayList<>();
+    if (!live) {
+      reasons.add("the runtime is closed, and with it the store");
+    }
+    runtime.storeProblem().ifPresent(reasons::add);
+    return new Health(live, reasons.isEmpty(), reasons);
   }
 
   /**
@@ -258,6 +266,7 @@ public final class DeduceHost implements AutoCloseable {
       }
       Optional<Path> dir = pluginsDir != null ? Optional.of(pluginsDir) : s.pluginsDir();
       dir.ifPresent(b::pluginsDir);
+      s.plugins().unpackCache().ifPresent(b::unpackCache);
       if (!s.trustedDigests().isEmpty()) {
         b.trustedDigests(s.trustedDigests());
       }

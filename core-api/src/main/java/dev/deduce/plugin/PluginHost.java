@@ -60,6 +60,9 @@ public final class PluginHost implements AutoCloseable {
   private final ClassLoader classLoader;
   private final String coreFull;
   private final String coreRelease;
+  private final Path unpackCacheDir;
+  private UnpackCache unpackCache;
+  private boolean unpackCacheFailed;
   private Path workDir;
   private HostPluginManager manager;
   private int workSeq;
@@ -83,6 +86,7 @@ public final class PluginHost implements AutoCloseable {
     this.registry = builder.registry;
     this.creator = builder.creator;
     this.classLoader = builder.classLoader;
+    this.unpackCacheDir = builder.unpackCache;
     this.coreFull = CoreVersion.full();
     this.coreRelease = CoreVersion.release(coreFull);
   }
@@ -247,11 +251,8 @@ public final class PluginHost implements AutoCloseable {
     }
     Path pf4jPath = file.loadPath();
     if (file.zip()) {
-      String name = source.getFileName().toString();
-      pf4jPath = workPath(name.substring(0, name.length() - ".zip".length()));
-      workFiles.add(pf4jPath);
       try {
-        new Unzip(file.loadPath().toFile(), pf4jPath.toFile()).extract();
+        pf4jPath = unpack(file, workFiles);
       } catch (IOException e) {
         deleteAll(workFiles);
         report(source.toString(), Reason.CORRUPT, "cannot be unpacked: " + e.getMessage(), e);
@@ -451,6 +452,27 @@ public final class PluginHost implements AutoCloseable {
     return workDir;
   }
 
+  /** Unpacks a zip plugin once per content into the cache; without a usable cache, into this host's work folder. */
+  private Path unpack(PluginFile file, List<Path> workFiles) throws IOException {
+    if (unpackCache == null && !unpackCacheFailed) {
+      try {
+        unpackCache = UnpackCache.open(unpackCacheDir);
+      } catch (IOException e) {
+        unpackCacheFailed = true;
+        log.warn("Plugin unpack cache {} cannot be used ({}); zips are unpacked afresh at every start",
+            unpackCacheDir, e.getMessage());
+      }
+    }
+    if (unpackCache != null) {
+      return unpackCache.unpacked(file.loadPath(), file.id(), file.sha256());
+    }
+    String name = file.source().getFileName().toString();
+    Path fresh = workPath(name.substring(0, name.length() - ".zip".length()));
+    workFiles.add(fresh);
+    new Unzip(file.loadPath().toFile(), fresh.toFile()).extract();
+    return fresh;
+  }
+
   private Path workPath(String name) {
     return workDir().resolve((++workSeq) + "-" + name);
   }
@@ -504,8 +526,18 @@ public final class PluginHost implements AutoCloseable {
     private MeterRegistry registry = Metrics.globalRegistry;
     private ExtensionCreator creator = ExtensionCreator.noArgConstructor();
     private ClassLoader classLoader = PluginHost.class.getClassLoader();
+    private Path unpackCache = UnpackCache.defaultDir();
 
     private Builder() {
+    }
+
+    /**
+     * Where zip plugins are unpacked, once per zip content (keyed by its SHA-256), for every later start to reuse;
+     * default {@code deduce-plugin-cache-<user>} in the temporary folder. It must be writable by this user only.
+     */
+    public Builder unpackCache(Path dir) {
+      this.unpackCache = Objects.requireNonNull(dir, "unpack cache folder must not be null");
+      return this;
     }
 
     /** The folder of plugin {@code .jar} and {@code .zip} files; without one only the classpath is scanned. */

@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.Set;
 import java.util.SortedSet;
@@ -168,8 +169,8 @@ public final class ModelRepository implements AutoCloseable {
   }
 
   /**
-   * Live while the runtime is open; ready when, in addition, every model folder has a serving version. The reasons
-   * name each model without one and every problem of the last scan.
+   * Live while the runtime is open; ready when, in addition, every model folder has a serving version and the store
+   * takes writes. The reasons name each model without one, every problem of the last scan and a failing store.
    */
   public Health health() {
     List<String> reasons = new ArrayList<>();
@@ -177,6 +178,11 @@ public final class ModelRepository implements AutoCloseable {
     boolean ready = live;
     if (!live) {
       reasons.add("the runtime is closed, and with it the store");
+    }
+    Optional<String> store = runtime.storeProblem();
+    if (store.isPresent()) {
+      ready = false;
+      reasons.add(store.get());
     }
     Map<String, List<RepositoryProblem>> found = problems;
     for (String model : configured) {

@@ -199,6 +199,14 @@ public final class DeduceRuntime implements InferenceService {
     return recovery.read();
   }
 
+  /**
+   * Why the store is not healthy, when result writes have kept failing ({@code store.retry-max-attempts} in a row):
+   * the failed results are held in memory and retried until the store takes them. Empty when healthy or storeless.
+   */
+  public Optional<String> storeProblem() {
+    return writer == null ? Optional.empty() : Optional.ofNullable(writer.problem());
+  }
+
   /** Whether {@link #close()} has begun. */
   public boolean isClosed() {
     return closing.get();
@@ -265,7 +273,9 @@ public final class DeduceRuntime implements InferenceService {
 
   /**
    * Stops taking requests, lets queued and running ones finish (up to {@code deduce.drain-timeout}), closes every
-   * model, flushes the store writer and closes the store. Idempotent.
+   * model, flushes the store writer (up to the drain timeout again) and closes the store. Idempotent. A request
+   * still running past the drain timeout fails with a {@link dev.deduce.api.StoreException} when its result can no
+   * longer be stored (RESULTS, DURABLE): no caller is told of a success the store will not hold.
    */
   @Override
   public void close() {

@@ -26,8 +26,14 @@ public final class MetricNames {
   public static final String STORE_WRITE = "deduce.store.write";
   /** Store calls that failed, tagged op. */
   public static final String STORE_FAILURES = "deduce.store.failures";
-  /** Results given up on after every store retry failed. */
+  /**
+   * Results that will never be stored: refused by the store as malformed (and not storable as FAILED either),
+   * refused because too many results already waited for a failing store (their callers got a StoreException), or
+   * still unwritten when close() gave up on a stalled store.
+   */
   public static final String STORE_UNSAVED = "deduce.store.unsaved";
+  /** Gauge: results held in memory until the store takes them; a failing store's are retried, never dropped. */
+  public static final String STORE_BACKLOG = "deduce.store.backlog";
   /** Model versions the repository loaded, tagged model, version and outcome. */
   public static final String REPOSITORY_LOADS = "deduce.repository.loads";
   /** Gauge: 1 when every model in the repository has a serving version, else 0. */

@@ -54,8 +54,10 @@ public record RuntimeSettings(Durability durability, Optional<Path> configFile, 
    * @param dir            folder of plugin files, if any
    * @param trustedDigests SHA-256 digests (hex) of trusted plugin files; empty trusts every file
    * @param settings       values plugin extensions built by injection receive as {@code @Named("<key>") String}
+   * @param unpackCache    where zip plugins are unpacked once per content; empty = the default folder
    */
-  public record Plugins(Optional<Path> dir, List<String> trustedDigests, Map<String, String> settings) {}
+  public record Plugins(Optional<Path> dir, List<String> trustedDigests, Map<String, String> settings,
+      Optional<Path> unpackCache) {}
 
   /**
    * {@code repository}.
@@ -77,9 +79,9 @@ public record RuntimeSettings(Durability durability, Optional<Path> configFile, 
    * @param location              where the store opens, if set
    * @param options               the store provider's own options
    * @param groupCommitMaxRecords records per store call, 1 to 1,000,000
-   * @param groupCommitMaxDelay   longest wait for more records before a store call
-   * @param groupCommitCapacity   records the writer holds before callers block, at least the records per call
-   * @param retryMaxAttempts      store calls in all for a failing result write, 1 to 1000
+   * @param groupCommitMaxDelay   extra wait for more appends while they keep arriving; zero = write at once
+   * @param groupCommitCapacity   appends queued, and results held, at most; at least the records per call
+   * @param retryMaxAttempts      failed result writes in a row before health reports the store, 1 to 1000
    * @param retryInitialBackoff   wait before the first retry
    * @param retryMaxBackoff       longest wait, at least the initial one
    */

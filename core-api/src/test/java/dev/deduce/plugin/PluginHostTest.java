@@ -75,7 +75,8 @@ class PluginHostTest {
   }
 
   private PluginHost start() {
-    host = PluginHost.builder().pluginsDir(plugins).meterRegistry(registry).start();
+    host = PluginHost.builder().pluginsDir(plugins).unpackCache(tmp.resolve("unpack-cache")).meterRegistry(registry)
+        .start();
     return host;
   }
 

@@ -36,14 +36,16 @@ class DurabilityTest {
   }
 
   @Test
-  void durableSubmitStoresTheRequestAsPendingBeforeItReturns() throws Exception {
+  void durableSubmitStoresTheRequestAsPendingBeforeItsFutureCompletes() throws Exception {
     TestModel model = new TestModel(Fixtures.doublerModel()).holdCall(1);
     MemoryStore store = new MemoryStore();
     try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
       rt.deploy(MODEL, "1", model, Fixtures.settings().build());
       CompletableFuture<InferenceResult> f = rt.submit(MODEL, null, rows(1, 3, 4), key("p"));
       String id = DeduceRuntime.requestIdFor(MODEL, "p");
+      Fixtures.eventually(() -> store.get(id).isPresent(), "the request stored while its run is held");
       assertThat(store.get(id)).get().extracting(s -> s.status()).isEqualTo(RequestStatus.PENDING);
+      assertThat(f).isNotDone();
       model.release();
       assertThat(f.get(10, TimeUnit.SECONDS).requestId()).isEqualTo(id);
     }
@@ -53,16 +55,18 @@ class DurabilityTest {
   }
 
   @Test
-  void storeFailureFailsTheRequestInDurableModeAndNothingRuns() {
+  void storeFailureFailsTheRequestInDurableModeAndItsResultIsNeitherReturnedNorStored() {
     TestStore store = new TestStore(new MemoryStore());
     TestModel model = new TestModel(Fixtures.doublerModel());
     try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
       rt.deploy(MODEL, "1", model, Fixtures.settings().build());
       store.failAppends.set(1);
-      assertThatThrownBy(() -> rt.infer(MODEL, rows(1, 0, 4))).isInstanceOf(StoreException.class)
+      assertThatThrownBy(() -> rt.infer(MODEL, null, rows(1, 0, 4), key("lost"))).isInstanceOf(StoreException.class)
           .hasMessageContaining("could not store the request before acknowledging it")
           .hasMessageContaining("disk full");
-      assertThat(model.calls.get()).isZero();
+      // it may have run while its append was in the store, but its result goes nowhere
+      assertThat(store.completions).doesNotContainKey(DeduceRuntime.requestIdFor(MODEL, "lost"));
+      assertThat(store.get(DeduceRuntime.requestIdFor(MODEL, "lost"))).isEmpty();
       // the store is back: the next request goes through
       assertThat(rt.infer(MODEL, rows(1, 1, 4)).output("y").toFloatArray()).containsExactly(doubled(1, 1, 4));
     }
@@ -130,7 +134,8 @@ class DurabilityTest {
       crashed.submit(MODEL, null, rows(1, i * 10, 4), key("k" + i));
     }
     model.awaitHeld();
-    assertThat(disk.pending()).hasSize(5);
+    // the five are stored while the first one's run is held: none of them has been acknowledged yet
+    Fixtures.eventually(() -> disk.pending().size() == 5, "five requests stored as PENDING");
     // the process dies: nothing it does from now on reaches the store, and it is never closed
     connection.sever();
     model.release();

@@ -9,6 +9,7 @@ import dev.deduce.spi.StoredRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -25,6 +26,16 @@ final class TestStore implements Store {
   final AtomicInteger appendCalls = new AtomicInteger();
   final AtomicInteger completeCalls = new AtomicInteger();
   private volatile boolean severed;
+  /** While set, every append call waits for it to open: a stalled disk. */
+  volatile java.util.concurrent.CountDownLatch appendStall;
+  /** Append calls waiting in {@link #appendStall} now. */
+  final AtomicInteger stalledAppends = new AtomicInteger();
+  /** Request ids in the order their appends reached the store. */
+  final Set<String> appended = ConcurrentHashMap.newKeySet();
+  /** Request ids whose result reached the store before their append did. */
+  final Set<String> resultBeforeAppend = ConcurrentHashMap.newKeySet();
+  /** Whether {@link #appended} and {@link #resultBeforeAppend} are checked: DURABLE runs only. */
+  volatile boolean checkOrder;
   /** Requests whose idempotency key starts with this are refused as malformed, failing the whole call. */
   volatile String refusedKeyPrefix;
 
@@ -40,6 +51,18 @@ final class TestStore implements Store {
   @Override
   public void append(List<RequestRecord> requests) {
     appendCalls.incrementAndGet();
+    java.util.concurrent.CountDownLatch stall = appendStall;
+    if (stall != null) {
+      stalledAppends.incrementAndGet();
+      try {
+        stall.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while the disk stalled", e);
+      } finally {
+        stalledAppends.decrementAndGet();
+      }
+    }
     if (severed || failAppends.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new IllegalStateException("disk full while appending " + requests.size() + " requests");
     }
@@ -47,6 +70,7 @@ final class TestStore implements Store {
       refuseIfMarked(r);
     }
     inner.append(requests);
+    requests.forEach(r -> appended.add(r.requestId()));
   }
 
   @Override
@@ -60,6 +84,9 @@ final class TestStore implements Store {
     }
     for (ResultRecord r : results) {
       completions.merge(r.requestId(), 1, Integer::sum);
+      if (checkOrder && !appended.contains(r.requestId())) {
+        resultBeforeAppend.add(r.requestId());
+      }
     }
     inner.complete(results);
   }

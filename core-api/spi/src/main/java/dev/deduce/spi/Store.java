@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * Durable record of requests and results. Thread-safe. Every write is batched and idempotent by request id, and is
- * durable when the call returns.
+ * durable when the call returns: by default it survives a power loss. A store may offer a weaker, documented setting
+ * (SQLite's {@code synchronous = NORMAL}: survives a process crash, not a power loss) that a host chooses knowingly.
  */
 public interface Store extends AutoCloseable {
 

@@ -1,6 +1,7 @@
 package dev.deduce.samples.quickstart;
 
 import java.nio.file.InvalidPathException;
+import dev.deduce.runtime.Durability;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -26,9 +27,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * @param data        where the store keeps its files
  * @param requests    requests to send
  * @param concurrency concurrent callers
+ * @param durability  what is stored: NONE, RESULTS or DURABLE
  * @param help        whether --help was asked for
  */
-record Options(String store, Path models, Path plugins, Path data, int requests, int concurrency, boolean help) {
+record Options(String store, Path models, Path plugins, Path data, int requests, int concurrency,
+    Durability durability, boolean help) {
 
   static final String SQLITE = "sqlite";
   static final String COZO = "cozo";
@@ -85,6 +88,11 @@ record Options(String store, Path models, Path plugins, Path data, int requests,
         description = "concurrent callers, 1 to " + MAX_CONCURRENCY + " (default 16)")
     int concurrency = 16;
 
+    @Option(names = "--durability", paramLabel = "none|results|durable", converter = DurabilityMode.class,
+        description = "what the store keeps: nothing, results after the answers, or each request before its answer"
+            + " (default durable); run each to see what durability costs")
+    Durability durability = Durability.DURABLE;
+
     @Option(names = "--help", usageHelp = true, arity = "0", description = "print this and exit")
     boolean help;
   }
@@ -102,7 +110,7 @@ record Options(String store, Path models, Path plugins, Path data, int requests,
     }
     Cli c = cli.getCommand();
     int n = c.requests != null ? c.requests : c.store.equals(COZO) ? COZO_REQUESTS : SQLITE_REQUESTS;
-    return new Options(c.store, c.models, c.plugins, c.data, n, c.concurrency, c.help);
+    return new Options(c.store, c.models, c.plugins, c.data, n, c.concurrency, c.durability, c.help);
   }
 
   /** Both {@code --store=cozo} and {@code --store cozo} parse; the usage shows the second form. */
@@ -168,6 +176,19 @@ record Options(String store, Path models, Path plugins, Path data, int requests,
         throw new TypeConversionException("is '" + value + "'; expected sqlite or cozo");
       }
       return store;
+    }
+  }
+
+  /** none, results or durable, in any case. */
+  static final class DurabilityMode implements ITypeConverter<Durability> {
+    @Override
+    public Durability convert(String value) {
+      for (Durability d : Durability.values()) {
+        if (d.name().equalsIgnoreCase(value.strip())) {
+          return d;
+        }
+      }
+      throw new TypeConversionException("is '" + value + "'; expected none, results or durable");
     }
   }
 

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.HdrHistogram.Histogram;
 
@@ -67,8 +68,8 @@ final class QuickstartRun {
           + " Runtime starts its telemetry otherwise (it writes under ~/.cache, and crashed this JVM where it was"
           + " measured). Run: ORT_DISABLE_TELEMETRY=1 java ... (the README's Maven command sets it)", null);
     }
-    out.printf(Locale.ROOT, "Deduce quickstart: %,d requests from %d concurrent callers, DURABLE on %s%n",
-        options.requests(), options.concurrency(), options.store());
+    out.printf(Locale.ROOT, "Deduce quickstart: %,d requests from %d concurrent callers, %s on %s%n",
+        options.requests(), options.concurrency(), options.durability(), options.store());
     Path modelFile = writeModel();
     if (!Files.isDirectory(options.plugins())) {
       throw new CannotRun("the plugins folder " + options.plugins().toAbsolutePath() + " does not exist; expected "
@@ -108,7 +109,7 @@ final class QuickstartRun {
       try (Progress progress = new Progress(out, terminal, options.requests())) {
         outcome = new Load(runtime, options.requests(), options.concurrency(), progress).run();
       }
-      boolean stored = awaitStored(store, queries);
+      boolean stored = awaitStored(store, queries, storedBefore + outcome.succeeded());
       out.println();
       summarise(outcome);
       out.println();
@@ -137,7 +138,7 @@ final class QuickstartRun {
     }
   }
 
-  /** Store, runtime (DURABLE) and the model repository over {@code plugins}, in that order, as one DeduceHost. */
+  /** Store, runtime (in the chosen durability) and the model repository over {@code plugins}, in that order, as one DeduceHost. */
   private DeduceHost startHost(PluginHost plugins) throws CannotRun {
     Map<String, String> storeOptions = options.store().equals(Options.COZO)
         ? Map.of("embedding.output", QuickstartModel.EMBEDDING,
@@ -151,8 +152,8 @@ final class QuickstartRun {
     }
     try {
       return DeduceHost.builder()
-          .settings(RuntimeSettings.load(Map.of("deduce.durability", "DURABLE")))
-          .durability(Durability.DURABLE)
+          .settings(RuntimeSettings.load(Map.of("deduce.durability", options.durability().name())))
+          .durability(options.durability())
           .meterRegistry(registry)
           .plugins(plugins)
           .store(options.store(), location(), storeOptions)
@@ -213,16 +214,24 @@ final class QuickstartRun {
         : options.data().resolve("quickstart.sqlite");
   }
 
-  /** Results are written behind the answers by the group-commit writer; the queries should see all of them. */
-  private boolean awaitStored(Store store, NativeQueries queries) throws InterruptedException {
-    long t0 = System.nanoTime();
-    long pending = queries.pending(store);
-    while (pending > 0 && System.nanoTime() - t0 < STORE_WAIT_NANOS) {
-      Thread.sleep(100);
-      pending = queries.pending(store);
+  /**
+   * Results are written behind the answers by the group-commit writer; the queries should see all of them: no
+   * PENDING row (DURABLE), at least {@code atLeast} rows (RESULTS), nothing to wait for (NONE).
+   */
+  private boolean awaitStored(Store store, NativeQueries queries, long atLeast) throws InterruptedException {
+    if (options.durability() == Durability.NONE) {
+      out.println("durability NONE: nothing of this run is stored");
+      return true;
     }
-    if (pending > 0) {
-      out.printf(Locale.ROOT, "%,d results were still not stored after %d s%n", pending,
+    long t0 = System.nanoTime();
+    BooleanSupplier done = options.durability() == Durability.DURABLE ? () -> queries.pending(store) == 0
+        : () -> queries.stored(store) >= atLeast;
+    while (!done.getAsBoolean() && System.nanoTime() - t0 < STORE_WAIT_NANOS) {
+      Thread.sleep(100);
+    }
+    if (!done.getAsBoolean()) {
+      out.printf(Locale.ROOT, "%s results were still not stored after %d s%n", options.durability() == Durability
+          .DURABLE ? String.format(Locale.ROOT, "%,d", queries.pending(store)) : "some",
           STORE_WAIT_NANOS / 1_000_000_000L);
       return false;
     }

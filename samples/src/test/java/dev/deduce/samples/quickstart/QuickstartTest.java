@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.deduce.runtime.Durability;
 import org.HdrHistogram.Histogram;
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class QuickstartTest {
     assertThat(run("--help")).isZero();
     assertThat(out()).startsWith("usage: quickstart [options]").contains("--store sqlite|cozo")
         .contains("--requests N").contains("--concurrency N").contains("--plugins DIR").contains("--models DIR")
-        .contains("--data DIR");
+        .contains("--data DIR").contains("--durability none|results|durable");
     assertThat(err()).isEmpty();
   }
 
@@ -49,6 +50,7 @@ class QuickstartTest {
   @CsvSource(delimiter = '|', value = {
       "--bogus                       | unknown option '--bogus'; expected --store, --models",
       "--store=mysql                 | --store is 'mysql'; expected sqlite or cozo",
+      "--durability=always           | --durability is 'always'; expected none, results or durable",
       "--requests=0                  | --requests is '0'; expected a whole number from 1 to 1000000",
       "--requests=many               | --requests is 'many'; expected a whole number from 1 to 1000000",
       "--concurrency=2000            | --concurrency is '2000'; expected a whole number from 1 to 1024",
@@ -90,6 +92,9 @@ class QuickstartTest {
     assertThat(sqlite.requests()).isEqualTo(Options.SQLITE_REQUESTS);
     assertThat(sqlite.concurrency()).isEqualTo(16);
     assertThat(sqlite.plugins()).isEqualTo(Path.of("plugins"));
+    assertThat(sqlite.durability()).isEqualTo(Durability.DURABLE);
+    assertThat(Options.parse("--durability", "None").durability()).isEqualTo(Durability.NONE);
+    assertThat(Options.parse("--durability=results").durability()).isEqualTo(Durability.RESULTS);
     Options cozo = Options.parse("--store", "COZO", "--concurrency=4");
     assertThat(cozo.store()).isEqualTo("cozo");
     assertThat(cozo.requests()).isEqualTo(Options.COZO_REQUESTS);

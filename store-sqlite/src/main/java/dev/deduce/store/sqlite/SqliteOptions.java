@@ -10,7 +10,7 @@ import java.util.TreeSet;
 /**
  * The validated options of one SQLite store.
  *
- * @param synchronous       {@code NORMAL} or {@code FULL}
+ * @param synchronous       {@code FULL} (default: synced before each write returns) or {@code NORMAL}
  * @param readers           reader connections in the pool
  * @param busyTimeoutMillis how long a statement waits for another connection's lock before failing
  * @param maxRecordBytes    largest encoded request plus result accepted
@@ -38,7 +38,8 @@ record SqliteOptions(String synchronous, int readers, int busyTimeoutMillis, lon
         throw invalid(file, "unknown option '" + key + "'; expected one of " + new TreeSet<>(KNOWN));
       }
     }
-    String sync = options.getOrDefault(SYNCHRONOUS, "NORMAL").trim().toUpperCase(Locale.ROOT);
+    // FULL by default: the Store contract says a write is durable when the call returns, power loss included
+    String sync = options.getOrDefault(SYNCHRONOUS, "FULL").trim().toUpperCase(Locale.ROOT);
     if (!sync.equals("NORMAL") && !sync.equals("FULL")) {
       throw invalid(file, "option synchronous is '" + options.get(SYNCHRONOUS) + "'; expected NORMAL or FULL");
     }

@@ -37,12 +37,13 @@ import org.sqlite.SQLiteLimits;
  */
 final class SqliteStore implements Store, NativeQuery {
 
-  private static final String APPEND = "INSERT INTO deduce_requests (request_id, model, requested_version, version, "
+  static final String APPEND = "INSERT INTO deduce_requests (request_id, model, requested_version, version, "
       + "status, submitted_at, deadline, idempotency_key, inputs, attempts) "
       + "VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, 0) ON CONFLICT (request_id) DO NOTHING";
 
-  // The WHERE on the upsert is what makes the first outcome win.
-  private static final String COMPLETE = "INSERT INTO deduce_requests (" + Rows.COLUMNS + ") "
+  // The WHERE on the upsert is what makes the first outcome win. APPEND and COMPLETE are package-private so that
+  // the raw JDBC baseline benchmark runs exactly this SQL.
+  static final String COMPLETE = "INSERT INTO deduce_requests (" + Rows.COLUMNS + ") "
       + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET "
       + "version = excluded.version, status = excluded.status, outputs = excluded.outputs, "
       + "error_kind = excluded.error_kind, error = excluded.error, completed_at = excluded.completed_at, "

@@ -45,9 +45,9 @@ class SqliteFileTest {
   }
 
   @Test
-  void synchronousIsNormalByDefaultAndFullWhenAsked() {
-    try (SqliteStore normal = SqliteStore.open(config(dir.resolve("n.db")));
-        SqliteStore full = SqliteStore.open(config(dir.resolve("f.db"), Map.of("synchronous", "full")))) {
+  void synchronousIsFullByDefaultAsTheStoreContractPromisesAndNormalWhenAsked() {
+    try (SqliteStore normal = SqliteStore.open(config(dir.resolve("n.db"), Map.of("synchronous", "normal")));
+        SqliteStore full = SqliteStore.open(config(dir.resolve("f.db")))) {
       assertThat(normal.synchronousLevel()).isEqualTo(1);
       assertThat(full.synchronousLevel()).isEqualTo(2);
     }

@@ -30,11 +30,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 
 /**
  * Takes a request in: routes it, validates it (the only validation on the runtime path), answers a repeated
- * idempotency key, reserves queue room, stores it first in DURABLE mode, then queues it under its deadline.
+ * idempotency key, reserves queue room, then queues it under its deadline. In DURABLE mode it is handed to the store
+ * writer and queued at once, so it computes (and batches fill as under NONE) while the store writes it; submit returns
+ * once the store holds it, or by its deadline with a failed future (see {@link Acknowledgement}).
  */
 public final class Admission implements AutoCloseable {
 
@@ -78,6 +81,20 @@ public final class Admission implements AutoCloseable {
       // a malformed name could hold anything, so it is not a metric tag
       return rejected(model == null ? "null" : "invalid", version, badName);
     }
+    if (durability != Durability.DURABLE) {
+      return admit(model, version, inputs, options, callerMayRun, null);
+    }
+    // tells the writer a record is on its way, so a group it is gathering may wait for this one
+    GroupCommitWriter.Arrival arrival = writer.arriving();
+    try {
+      return admit(model, version, inputs, options, false, arrival);
+    } finally {
+      arrival.arrived();
+    }
+  }
+
+  private CompletableFuture<InferenceResult> admit(String model, String version, NamedTensors inputs,
+      RequestOptions options, boolean callerMayRun, GroupCommitWriter.Arrival arrival) {
     RequestOptions opts = options == null ? RequestOptions.defaults() : options;
     if (closing.getAsBoolean()) {
       return rejected(model, version, new OverloadedException("the runtime is closing; expected requests before"
@@ -125,11 +142,15 @@ public final class Admission implements AutoCloseable {
     Instant now = Instant.now();
     long nowNanos = System.nanoTime();
     Duration timeout = opts.timeout().orElse(v.settings().deadline());
+    long deadlineNanos = nowNanos + timeout.toNanos();
     RequestRecord record = new RequestRecord(id, model, version == null ? "" : version, inputs, now,
         now.plus(timeout), key);
-    Request r = Request.start(tracer, record, v, nowNanos, nowNanos + timeout.toNanos(), future, false);
+    boolean durable = durability == Durability.DURABLE;
+    // DURABLE: the request computes while it is being stored; the caller hears only once both are done
+    CompletableFuture<InferenceResult> computed = durable ? new CompletableFuture<>() : future;
+    Request r = Request.start(tracer, record, v, nowNanos, deadlineNanos, computed, false);
     ModelQueue queue = models.queue(model);
-    if (callerMayRun && durability != Durability.DURABLE && v.callerMayRun()) {
+    if (callerMayRun && !durable && v.callerMayRun()) {
       ServingVersion.Slot slot = queue.claimIdle(v);
       if (slot != null) {
         try {
@@ -143,14 +164,24 @@ public final class Admission implements AutoCloseable {
     try {
       queue.reserve(v.settings().queueMaxWait());
     } catch (OverloadedException e) {
-      return refused(r, key, e);
+      return refused(r, key, future, e);
     }
-    if (durability == Durability.DURABLE) {
-      DeduceException failure = persist(r);
-      if (failure != null) {
+    if (durable) {
+      Span persist = tracer.spanBuilder("deduce.persist").setParent(Context.root().with(r.span())).startSpan();
+      CompletableFuture<Void> appended = writer.append(record, deadlineNanos).stored();
+      arrival.arrived(); // before waiting: a group must never wait for the very submit that waits for it
+      if (appended.isCompletedExceptionally()) {
+        persist.end();
         queue.unreserve();
-        return refused(r, key, failure);
+        return refused(r, key, future, failure(appended, id));
       }
+      r.appended(appended);
+      Acknowledgement.wire(id, future, computed, appended, persist);
+      queue.addReserved(r);
+      deadlines.watch(r, queue, timeout.toNanos());
+      // queued first, so it computes (and batches fill) while the store writes it; submit returns once stored
+      Acknowledgement.await(id, future, appended, deadlineNanos, timeout);
+      return future.copy();
     }
     queue.addReserved(r);
     deadlines.watch(r, queue, timeout.toNanos());
@@ -171,20 +202,14 @@ public final class Admission implements AutoCloseable {
     }
   }
 
-  private DeduceException persist(Request r) {
-    Span persist = tracer.spanBuilder("deduce.persist").setParent(Context.root().with(r.span())).startSpan();
+  private static DeduceException failure(CompletableFuture<Void> stored, String id) {
     try {
-      writer.append(r.record()).get();
-      return null;
-    } catch (ExecutionException e) {
+      stored.join();
+      throw new IllegalStateException("request " + id + " was stored; expected a failed append");
+    } catch (CompletionException e) {
       Throwable c = e.getCause();
       return c instanceof DeduceException de ? de
-          : new StoreException("storing request " + r.record().requestId() + " failed: " + c, c);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new StoreException("interrupted while storing request " + r.record().requestId(), e);
-    } finally {
-      persist.end();
+          : new StoreException("storing request " + id + " failed: " + c, c);
     }
   }
 
@@ -200,11 +225,13 @@ public final class Admission implements AutoCloseable {
             + "request's timeout of " + timeout + "; expected it to finish sooner, or a longer timeout", e) : e));
   }
 
-  private CompletableFuture<InferenceResult> refused(Request r, String key, DeduceException e) {
+  private CompletableFuture<InferenceResult> refused(Request r, String key,
+      CompletableFuture<InferenceResult> future, DeduceException e) {
     if (key != null) {
-      idempotency.remove(r.record().model(), key, r.future());
+      idempotency.remove(r.record().model(), key, future);
     }
     r.refuse(e);
+    future.completeExceptionally(e);
     return rejected(r.record().model(), r.version().version(), e);
   }
 

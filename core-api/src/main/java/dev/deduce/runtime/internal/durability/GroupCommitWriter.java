@@ -1,15 +1,12 @@
 package dev.deduce.runtime.internal.durability;
 
+import dev.deduce.api.DeadlineExceededException;
+import dev.deduce.api.StoreException;
 import dev.deduce.runtime.RuntimeSettings;
 import dev.deduce.runtime.internal.metrics.RuntimeMetrics;
-
-import dev.deduce.api.StoreException;
 import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
-import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
@@ -19,180 +16,321 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The single thread that writes to the store, many records per call: it takes what is waiting, waits at most the
- * max delay for more, then makes one append and one complete call.
+ * The single thread that writes to the store, many records per call. It writes as soon as it has something and the
+ * store is free: what arrives while one group is in the store forms the next group, so groups grow with the load and
+ * no record waits for others that may never come. Appends (DURABLE requests, which callers wait for) go first; one
+ * group of results follows each group of appends, and only after its request's append is stored.
  *
- * <p>Appends (DURABLE requests) fail their callers when the store fails. Results are retried with backoff; results
- * still unsaved after every retry are counted and logged (in DURABLE mode their requests stay PENDING and re-run).
+ * <p>A failed append fails its request. A failed result write is kept and retried with backoff until the store
+ * takes it, without holding up appends; results are bounded by {@code store.group-commit-capacity}.
  */
 public final class GroupCommitWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
-  private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  private static final long GATHER_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+  private static final long RESULTS_MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-  private record Append(RequestRecord record, CompletableFuture<Void> ack) {}
+  /** A request on its way into the store. */
+  public static final class Append {
+    final RequestRecord record;
+    final long deadlineNanos;
+    final CompletableFuture<Void> stored = new CompletableFuture<>();
+
+    Append(RequestRecord record, long deadlineNanos) {
+      this.record = record;
+      this.deadlineNanos = deadlineNanos;
+    }
+
+    /** Completes once the store holds the request; fails with a StoreException or DeadlineExceededException. */
+    public CompletableFuture<Void> stored() {
+      return stored;
+    }
+  }
 
   private final Store store;
   private final int maxRecords;
   private final long maxDelayNanos;
-  private final BlockingQueue<Object> ops;
-  private final Retry resultRetry;
+  private final ArrayBlockingQueue<Append> appends;
+  private final ResultQueue results;
   private final Timer appendTimer;
-  private final Timer completeTimer;
   private final Counter appendFailures;
-  private final Counter completeFailures;
   private final Counter unsaved;
   private final Tracer tracer;
+  private final Semaphore work = new Semaphore(0);
+  /** DURABLE submits between admission and their append: the only records a group may usefully wait for. */
+  private final AtomicInteger arriving = new AtomicInteger();
+  /** Offers under way: the loop ends only when stopping and none is, so no offer is stranded after it ends. */
+  private final AtomicInteger offering = new AtomicInteger();
   private final Thread thread;
+  /** The appends in the store call under way, so a close that gives up on a stalled store can fail them. */
+  private volatile List<Append> writing = List.of();
   private volatile boolean stopping;
+  /** Writer thread only: when the last append call ended and how long it took. */
+  private long appendsEndNanos;
+  private long appendsTookNanos;
 
   /** Starts the writer thread over {@code store}. */
   public GroupCommitWriter(Store store, RuntimeSettings s, RuntimeMetrics metrics, Tracer tracer) {
     this.store = store;
     this.maxRecords = s.groupCommitMaxRecords();
     this.maxDelayNanos = s.groupCommitMaxDelay().toNanos();
-    this.ops = new ArrayBlockingQueue<>(s.groupCommitCapacity());
+    this.appends = new ArrayBlockingQueue<>(s.groupCommitCapacity());
     this.tracer = tracer;
     this.appendTimer = metrics.storeWrite("append");
-    this.completeTimer = metrics.storeWrite("complete");
     this.appendFailures = metrics.storeFailures("append");
-    this.completeFailures = metrics.storeFailures("complete");
     this.unsaved = metrics.storeUnsaved();
-    this.resultRetry = Retry.of("deduce-store", RetryConfig.custom()
-        .maxAttempts(s.storeRetryMaxAttempts())
-        .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(s.storeRetryInitialBackoff(), 2.0, 0.5,
-            s.storeRetryMaxBackoff()))
-        .retryExceptions(RuntimeException.class)
-        // a record the store refuses as malformed fails the same way every time
-        .ignoreExceptions(IllegalArgumentException.class)
-        .build());
-    resultRetry.getEventPublisher().onRetry(e -> completeFailures.increment());
-    resultRetry.getEventPublisher().onError(e -> completeFailures.increment());
+    this.results = new ResultQueue(store, s.groupCommitCapacity(), maxRecords, s.storeRetryInitialBackoff(),
+        s.storeRetryMaxBackoff(), s.storeRetryMaxAttempts(), metrics.storeWrite("complete"),
+        metrics.storeFailures("complete"), unsaved, tracer);
+    metrics.storeBacklog(this, w -> w.results.held());
     this.thread = new Thread(this::loop, "deduce-store-writer");
     thread.setDaemon(true);
     thread.start();
   }
 
-  /** Queues {@code record} for the next append; the future completes once the store holds it. */
-  public CompletableFuture<Void> append(RequestRecord record) {
-    CompletableFuture<Void> ack = new CompletableFuture<>();
-    if (!offer(new Append(record, ack))) {
-      ack.completeExceptionally(new StoreException("the store writer is stopped; request " + record.requestId()
-          + " was not stored, expected a running runtime"));
+  /** A DURABLE submit on its way to {@link #append}; one thread's, ended once by {@link #arrived()}. */
+  public final class Arrival {
+    private boolean arrived;
+
+    private Arrival() {
+      arriving.incrementAndGet();
     }
-    return ack;
+
+    /** The submit has appended or given up: a group no longer waits for it. Idempotent. */
+    public void arrived() {
+      if (!arrived) {
+        arrived = true;
+        arriving.decrementAndGet();
+      }
+    }
   }
 
-  /** Queues {@code result} for the next complete call. */
-  public void complete(ResultRecord result) {
-    if (!offer(result)) {
-      unsaved.increment();
-      LOG.error("store writer is stopped; result of request {} was not stored", result.requestId());
+  /** Counts a DURABLE submit as on its way, so a group being gathered may wait for its append. */
+  public Arrival arriving() {
+    return new Arrival();
+  }
+
+  /**
+   * Queues {@code record} for the next append, waiting for room until {@code deadlineNanos} (System.nanoTime) when
+   * the writer is full; {@link Append#stored()} tells when the store holds it.
+   */
+  public Append append(RequestRecord record, long deadlineNanos) {
+    Append a = new Append(record, deadlineNanos);
+    offering.incrementAndGet();
+    try {
+      if (stopping) {
+        a.stored.completeExceptionally(stopped("request " + record.requestId() + " was not stored"));
+        return a;
+      }
+      long left = deadlineNanos - System.nanoTime();
+      if (!appends.offer(a, Math.max(0, left), TimeUnit.NANOSECONDS)) {
+        a.stored.completeExceptionally(new DeadlineExceededException("request " + record.requestId()
+            + " was not stored: the store writer stayed full (" + appends.size() + " requests waiting) until the"
+            + " request's deadline, so it was not acknowledged; expected a store that keeps up"));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      a.stored.completeExceptionally(new StoreException("interrupted while queueing request " + record.requestId()
+          + " for the store"));
+    } finally {
+      offering.decrementAndGet();
+    }
+    work.release();
+    return a;
+  }
+
+  /**
+   * Hands {@code result} to the store after {@code appended} (its request's append; null when there is none),
+   * waiting for room until {@code waitUntilNanos} while the store keeps up.
+   *
+   * @return null when the result will be stored (or need not be: its append failed); otherwise why it will not
+   */
+  public StoreException complete(ResultRecord result, CompletableFuture<Void> appended, long waitUntilNanos) {
+    offering.incrementAndGet();
+    try {
+      if (stopping) {
+        return stopped("the result of request " + result.requestId() + " was not stored");
+      }
+      StoreException refused = results.offer(new ResultQueue.Result(result, appended, System.nanoTime()), waitUntilNanos);
+      if (refused != null) {
+        unsaved.increment();
+      }
+      return refused;
+    } finally {
+      offering.decrementAndGet();
+      work.release();
     }
   }
 
-  /** Writes everything queued, then stops the thread; waits at most {@code timeout}. */
+  /** Why the store is not healthy for results, if it is not: the health reason. */
+  public String problem() {
+    return results.problem();
+  }
+
+  /**
+   * Stops taking records, writes everything taken, then stops the thread, waiting at most {@code timeout}. What is
+   * still unwritten then is failed (appends) or counted unsaved and logged (results), never left waiting.
+   */
   public void close(Duration timeout) {
     stopping = true;
+    work.release();
     try {
       thread.join(Math.max(1, timeout.toMillis()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (thread.isAlive()) {
-      LOG.warn("store writer still had {} records after {}; leaving it to finish in the background",
-          ops.size(), timeout);
+    if (!thread.isAlive()) {
+      return;
     }
-  }
-
-  private boolean offer(Object op) {
-    // blocks when the writer is behind: bounded memory and backpressure, never a dropped record
-    try {
-      while (thread.isAlive()) {
-        if (ops.offer(op, 50, TimeUnit.MILLISECONDS)) {
-          return true;
-        }
-      }
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    // the store is stalled: the thread may still finish its current call, but nothing else is handed to it
+    thread.interrupt();
+    List<Append> left = new ArrayList<>(writing);
+    appends.drainTo(left);
+    left.forEach(a -> a.stored.completeExceptionally(stopped("request " + a.record.requestId()
+        + " was not stored within the drain timeout of " + timeout)));
+    int lost = results.abandon().size();
+    unsaved.increment(lost);
+    LOG.error("the store did not finish writing within {}: {} requests were failed and {} results were not stored",
+        timeout, left.size(), lost);
   }
 
   private void loop() {
+    List<Append> group = new ArrayList<>();
+    boolean lastTry = false;
     try {
-      while (!(stopping && ops.isEmpty())) {
-        Object first = ops.poll(POLL_NANOS, TimeUnit.NANOSECONDS);
-        if (first == null) {
+      while (true) {
+        if (stopping && !lastTry) {
+          lastTry = true;
+          results.retryNow();
+        }
+        appends.drainTo(group, maxRecords);
+        if (!group.isEmpty() && maxDelayNanos > 0) {
+          gather(group);
+        }
+        if (!group.isEmpty()) {
+          long start = System.nanoTime();
+          writeAppends(group);
+          group.clear();
+          appendsEndNanos = System.nanoTime();
+          appendsTookNanos = appendsEndNanos - start;
+        }
+        long now = System.nanoTime();
+        long deferNanos = resultsDeferral(now);
+        if (deferNanos == 0 && results.due(now)) {
+          results.writeGroup();
           continue;
         }
-        List<Object> group = new ArrayList<>();
-        group.add(first);
-        ops.drainTo(group, maxRecords - 1);
-        long until = System.nanoTime() + maxDelayNanos;
-        while (group.size() < maxRecords && !stopping) {
-          long left = until - System.nanoTime();
-          if (left <= 0) {
-            break;
-          }
-          Object next = ops.poll(left, TimeUnit.NANOSECONDS);
-          if (next == null) {
-            break;
-          }
-          group.add(next);
-          ops.drainTo(group, maxRecords - group.size());
+        if (!appends.isEmpty()) {
+          continue;
         }
-        write(group);
+        // read in this order: an offer counts itself before it reads stopping, so none can slip in after this
+        if (stopping && offering.get() == 0 && appends.isEmpty() && results.isEmpty()) {
+          return;
+        }
+        // results held for a failing store keep being retried until close() gives up on them
+        long sleep = Math.min(IDLE_NANOS, results.nanosUntilRetry(now));
+        work.tryAcquire(deferNanos > 0 ? Math.min(sleep, deferNanos) : sleep, TimeUnit.NANOSECONDS);
+        work.drainPermits();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      LOG.warn("store writer interrupted with {} records queued", ops.size());
+      failAll(group);
+    } catch (RuntimeException | Error e) {
+      LOG.error("the store writer failed; requests queued for the store are failed", e);
+      failAll(group);
+      throw e;
     }
   }
 
-  private void write(List<Object> group) {
-    List<Append> appends = new ArrayList<>();
-    List<ResultRecord> results = new ArrayList<>();
-    for (Object o : group) {
-      if (o instanceof Append a) {
-        appends.add(a);
-      } else {
-        results.add((ResultRecord) o);
+  /**
+   * How long results should still wait, 0 = write them when due. While DURABLE callers keep the writer busy with
+   * appends, results (which no caller waits for) wait for a gap in the appends as long as the last append call took,
+   * up to a full group or {@link #RESULTS_MAX_WAIT_NANOS}: under a syncing store that saves one sync per cycle,
+   * which would otherwise delay the next appends by as much as the appends themselves take.
+   */
+  private long resultsDeferral(long now) {
+    if (stopping || results.held() >= maxRecords) {
+      return 0;
+    }
+    long gapLeft = appendsEndNanos + appendsTookNanos - now;
+    long ageLeft = results.oldestOfferedNanos(now) + RESULTS_MAX_WAIT_NANOS - now;
+    return Math.max(0, Math.min(gapLeft, ageLeft));
+  }
+
+  /**
+   * With a max delay set, waits for more appends, but only while submits are on their way to the writer (as
+   * PostgreSQL's commit_delay waits only with enough other transactions active): never for records that cannot come.
+   */
+  private void gather(List<Append> group) throws InterruptedException {
+    long until = System.nanoTime() + maxDelayNanos;
+    while (group.size() < maxRecords && !stopping && arriving.get() > 0) {
+      long left = until - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      // short polls: a submit that gives up before its append (a full queue, bad input) must not cost the delay
+      Append next = appends.poll(Math.min(left, GATHER_POLL_NANOS), TimeUnit.NANOSECONDS);
+      if (next != null) {
+        group.add(next);
+        appends.drainTo(group, maxRecords - group.size());
       }
     }
-    if (!appends.isEmpty()) {
-      writeAppends(appends);
+  }
+
+  private void failAll(List<Append> taken) {
+    List<Append> left = new ArrayList<>(taken);
+    appends.drainTo(left);
+    left.forEach(a -> a.stored.completeExceptionally(stopped("request " + a.record.requestId()
+        + " was not stored")));
+  }
+
+  private void writeAppends(List<Append> group) {
+    long now = System.nanoTime();
+    List<Append> live = new ArrayList<>(group.size());
+    for (Append a : group) {
+      if (a.stored.isDone()) {
+        continue;
+      }
+      if (now - a.deadlineNanos >= 0) {
+        // its caller has been told already; storing it now would only leave a request nobody waits for
+        a.stored.completeExceptionally(new DeadlineExceededException("request " + a.record.requestId()
+            + " was not stored before its deadline: the store was too slow; it was not acknowledged"));
+      } else {
+        live.add(a);
+      }
     }
-    if (!results.isEmpty()) {
-      writeResults(results);
+    if (!live.isEmpty()) {
+      write(live);
     }
   }
 
-  private void writeAppends(List<Append> appends) {
-    List<RequestRecord> records = new ArrayList<>(appends.size());
-    appends.forEach(a -> records.add(a.record()));
+  private void write(List<Append> group) {
+    List<RequestRecord> records = new ArrayList<>(group.size());
+    group.forEach(a -> records.add(a.record));
     Span span = tracer.spanBuilder("deduce.store.append").setAttribute("deduce.records", records.size()).startSpan();
+    writing = group;
     try {
       appendTimer.record(() -> store.append(records));
-      appends.forEach(a -> a.ack().complete(null));
+      group.forEach(a -> a.stored.complete(null));
     } catch (IllegalArgumentException e) {
-      if (appends.size() > 1) {
+      if (group.size() > 1) {
         // the store refused one malformed record; write the group one by one so only that request fails
-        appends.forEach(a -> writeAppends(List.of(a)));
+        group.forEach(a -> write(List.of(a)));
         return;
       }
       appendFailures.increment();
       span.recordException(e);
       span.setStatus(StatusCode.ERROR);
-      appends.get(0).ack().completeExceptionally(new StoreException("the store refused request "
+      group.get(0).stored.completeExceptionally(new StoreException("the store refused request "
           + records.get(0).requestId() + ": " + e.getMessage(), e));
     } catch (RuntimeException e) {
       appendFailures.increment();
@@ -200,35 +338,15 @@ public final class GroupCommitWriter {
       span.setStatus(StatusCode.ERROR);
       StoreException failure = new StoreException("could not store the request before acknowledging it: " + e
           + "; expected a working store (DURABLE mode fails requests it cannot store)", e);
-      appends.forEach(a -> a.ack().completeExceptionally(failure));
+      group.forEach(a -> a.stored.completeExceptionally(failure));
     } finally {
+      writing = List.of();
       span.end();
     }
   }
 
-  private void writeResults(List<ResultRecord> results) {
-    Span span = tracer.spanBuilder("deduce.store.complete").setAttribute("deduce.records", results.size())
-        .startSpan();
-    try {
-      resultRetry.executeRunnable(() -> completeTimer.record(() -> store.complete(results)));
-    } catch (IllegalArgumentException e) {
-      if (results.size() > 1) {
-        // the store refused one malformed result; write the group one by one so the others are kept
-        results.forEach(r -> writeResults(List.of(r)));
-        return;
-      }
-      unsaved.increment();
-      span.recordException(e);
-      span.setStatus(StatusCode.ERROR);
-      LOG.error("the store refused the result of request {}: {}", results.get(0).requestId(), e.getMessage());
-    } catch (RuntimeException e) {
-      unsaved.increment(results.size());
-      span.recordException(e);
-      span.setStatus(StatusCode.ERROR);
-      LOG.error("could not store {} results after retrying (first request {}); DURABLE requests stay PENDING and"
-          + " re-run on the next start", results.size(), results.get(0).requestId(), e);
-    } finally {
-      span.end();
-    }
+  private static StoreException stopped(String what) {
+    return new StoreException(what + ": the runtime is closing and its store writer has stopped; expected the"
+        + " request before close()");
   }
 }

@@ -47,7 +47,12 @@ public final class RuntimeMetrics {
   }
 
   public Counter storeUnsaved() {
-    return Counter.builder(STORE_UNSAVED).description("results given up on after every store retry failed")
+    return Counter.builder(STORE_UNSAVED).description("results that will never be stored").register(registry);
+  }
+
+  /** Gauge of the results held for the store and not yet stored. */
+  public <T> void storeBacklog(T writer, ToDoubleFunction<T> held) {
+    Gauge.builder(STORE_BACKLOG, writer, held).description("results held in memory until the store takes them")
         .register(registry);
   }
 

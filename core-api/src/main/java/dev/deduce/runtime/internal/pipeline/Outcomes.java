@@ -3,6 +3,7 @@ package dev.deduce.runtime.internal.pipeline;
 import dev.deduce.api.DeduceException;
 import dev.deduce.api.InferenceResult;
 import dev.deduce.api.NamedTensors;
+import dev.deduce.api.StoreException;
 import dev.deduce.runtime.internal.durability.GroupCommitWriter;
 import dev.deduce.spi.ResultRecord;
 import java.time.Duration;
@@ -30,10 +31,17 @@ public final class Outcomes {
         run.attempts(), run.requests());
     v.meters().request.record(Duration.ofNanos(totalNanos));
     v.meters().queue.record(Duration.ofNanos(queueNanos));
-    v.meters().outcome("done");
     if (writer != null) {
-      writer.complete(ResultRecord.done(r.record, v.version(), outputs, Instant.now(), run.attempts()));
+      StoreException unsaved = writer.complete(ResultRecord.done(r.record, v.version(), outputs, Instant.now(),
+          run.attempts()), r.appended(), r.deadlineNanos);
+      if (unsaved != null) {
+        // a result that will not be stored is never reported as a success
+        v.meters().outcome(unsaved.kind().name());
+        r.finish(unsaved, null);
+        return;
+      }
     }
+    v.meters().outcome("done");
     r.finish(null, result);
   }
 
@@ -43,8 +51,11 @@ public final class Outcomes {
     v.meters().request.record(Duration.ofNanos(System.nanoTime() - r.submittedNanos));
     v.meters().outcome(e.kind().name());
     if (writer != null) {
-      writer.complete(ResultRecord.failed(r.record, v.version(), e.kind(), String.valueOf(e.getMessage()),
-          Instant.now(), attempts));
+      StoreException unsaved = writer.complete(ResultRecord.failed(r.record, v.version(), e.kind(),
+          String.valueOf(e.getMessage()), Instant.now(), attempts), r.appended(), r.deadlineNanos);
+      if (unsaved != null) {
+        e.addSuppressed(unsaved);
+      }
     }
     r.finish(e, null);
   }

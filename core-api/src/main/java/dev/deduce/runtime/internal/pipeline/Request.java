@@ -35,6 +35,8 @@ public final class Request {
   final Span span;
   volatile long enqueuedNanos;
   private volatile ScheduledFuture<?> deadlineTimer;
+  /** DURABLE: completes once the store holds the request; its result may only be stored after that. */
+  private volatile CompletableFuture<Void> appended;
   private final AtomicInteger state = new AtomicInteger(QUEUED);
   private final AtomicInteger finished = new AtomicInteger();
 
@@ -104,6 +106,15 @@ public final class Request {
 
   public CompletableFuture<InferenceResult> future() {
     return future;
+  }
+
+  /** Makes the result wait for {@code stored} (the request's append) on its way into the store. */
+  public void appended(CompletableFuture<Void> stored) {
+    this.appended = stored;
+  }
+
+  CompletableFuture<Void> appended() {
+    return appended;
   }
 
   NamedTensors inputs() {
