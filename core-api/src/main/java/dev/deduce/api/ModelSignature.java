@@ -1,8 +1,10 @@
 package dev.deduce.api;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -104,9 +106,48 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs, 
       }
       total += t.elementCount();
     }
+    namedDimsAgree(tensors);
     if (total > maxElements) {
       throw new InvalidInputException("request holds " + total + " elements; expected at most " + maxElements
           + " (the configured maximum per request)");
+    }
+  }
+
+  /**
+   * Inputs sharing a named dimension must agree on its size: the engine would refuse them anyway, and a failure deep
+   * inside it would not say which inputs disagreed.
+   */
+  private void namedDimsAgree(NamedTensors tensors) {
+    Map<String, int[]> first = null; // dimension name -> {input index, dimension index} of its first occurrence
+    for (int i = 0; i < inputs.size(); i++) {
+      TensorSpec spec = inputs.get(i);
+      if (spec.dimNames().isEmpty()) {
+        continue;
+      }
+      if (first == null) {
+        first = new HashMap<>();
+      }
+      long[] shape = tensors.get(spec.name()).shape();
+      for (int d = 0; d < shape.length; d++) {
+        String dim = spec.dimNames().get(d);
+        if (dim.isEmpty()) {
+          continue;
+        }
+        int[] at = first.putIfAbsent(dim, new int[] {i, d});
+        if (at == null) {
+          continue;
+        }
+        TensorSpec other = inputs.get(at[0]);
+        long[] otherShape = tensors.get(other.name()).shape();
+        if (otherShape[at[1]] != shape[d]) {
+          String who = at[0] == i ? "input '" + spec.name() + "' disagrees with itself" : "inputs '" + other.name()
+              + "' and '" + spec.name() + "' disagree";
+          throw new InvalidInputException(who + " on dimension '" + dim + "': '" + other.name() + "' "
+              + Arrays.toString(otherShape) + " has " + otherShape[at[1]] + " at index " + at[1] + ", '"
+              + spec.name() + "' " + Arrays.toString(shape) + " has " + shape[d] + " at index " + d
+              + "; expected the same size wherever dimension '" + dim + "' appears");
+        }
+      }
     }
   }
 
