@@ -46,15 +46,10 @@ public final class BatchRunner {
     if (batch.isEmpty()) {
       return;
     }
-    long[] rows = new long[batch.size()];
     long totalRows = 0;
     long deadline = batch.get(0).deadlineNanos;
-    List<NamedTensors> parts = new ArrayList<>(batch.size());
-    for (int i = 0; i < batch.size(); i++) {
-      Request r = batch.get(i);
-      rows[i] = r.rows;
+    for (Request r : batch) {
       totalRows += r.rows;
-      parts.add(r.inputs());
       if (r.deadlineNanos - deadline < 0) {
         deadline = r.deadlineNanos; // the batch retries only while every member may still wait
       }
@@ -68,24 +63,64 @@ public final class BatchRunner {
     Span span = sb.startSpan();
     int[] attempts = {0};
     try {
-      NamedTensors inputs = batch.size() == 1 ? parts.get(0) : NamedTensors.concat(parts);
+      v.resilience.acquire();
+    } catch (DeduceException e) {
+      failAll(batch, e, 0, span);
+      span.end();
+      return;
+    }
+    try {
       v.meters().batchSize.record(totalRows);
-      NamedTensors outputs = v.resilience.call(() -> model.run(inputs), deadline, attempts);
+      List<NamedTensors> split = execute(v, model, batch, deadline, attempts);
       long compute = System.nanoTime() - start;
       v.meters().compute.record(Duration.ofNanos(compute));
-      List<NamedTensors> split = batch.size() == 1 ? List.of(outputs) : split(v, outputs, rows, totalRows);
+      v.resilience.succeeded(start);
       Outcomes.Run run = new Outcomes.Run(start, compute, attempts[0], batch.size());
       for (int i = 0; i < batch.size(); i++) {
         outcomes.succeed(batch.get(i), split.get(i), run);
       }
     } catch (DeduceException e) {
-      failAll(batch, e, attempts[0], span);
-    } catch (RuntimeException e) {
-      failAll(batch, new EngineException("model '" + v.model() + "' version '" + v.version() + "' failed: " + e, e),
-          attempts[0], span);
+      if (Isolation.applies(e)) {
+        span.addEvent("isolating the failure: " + e.kind());
+        new Isolation(this, outcomes, v, model, start, attempts).settle(batch, e);
+      } else {
+        v.resilience.failed(start, e);
+        failAll(batch, e, attempts[0], span);
+      }
     } finally {
       span.setAttribute("deduce.attempts", attempts[0]);
       span.end();
+    }
+  }
+
+  /**
+   * Runs {@code part} as one engine run (with retries of transient failures) and returns each request's outputs.
+   *
+   * @throws DeduceException what the engine threw, any other exception as an {@link EngineException}
+   */
+  List<NamedTensors> execute(ServingVersion v, LoadedModel model, List<Request> part, long deadline,
+      int[] attempts) {
+    try {
+      if (part.size() == 1) {
+        NamedTensors in = part.get(0).inputs();
+        return List.of(v.resilience.attempt(() -> model.run(in), deadline, attempts));
+      }
+      long[] rows = new long[part.size()];
+      long totalRows = 0;
+      List<NamedTensors> parts = new ArrayList<>(part.size());
+      for (int i = 0; i < part.size(); i++) {
+        Request r = part.get(i);
+        rows[i] = r.rows;
+        totalRows += r.rows;
+        parts.add(r.inputs());
+      }
+      NamedTensors inputs = NamedTensors.concat(parts);
+      NamedTensors outputs = v.resilience.attempt(() -> model.run(inputs), deadline, attempts);
+      return split(v, outputs, rows, totalRows);
+    } catch (DeduceException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new EngineException("model '" + v.model() + "' version '" + v.version() + "' failed: " + e, e);
     }
   }
 
@@ -101,7 +136,7 @@ public final class BatchRunner {
     return outputs.split(rows);
   }
 
-  private void failAll(List<Request> batch, DeduceException e, int attempts, Span span) {
+  void failAll(List<Request> batch, DeduceException e, int attempts, Span span) {
     span.recordException(e);
     span.setStatus(StatusCode.ERROR, e.kind().name());
     for (Request r : batch) {

@@ -27,6 +27,7 @@ public final class ServingVersion {
   private final String version;
   private final ModelSignature signature;
   private final ModelSettings settings;
+  private final DeployChecks checks;
   final Batcher batcher;
   final Resilience resilience;
   private final RuntimeMetrics.VersionMeters meters;
@@ -43,7 +44,7 @@ public final class ServingVersion {
 
   /** A version serving {@code instances} (one per concurrent run) from the model's shared {@code queue}. */
   public ServingVersion(String model, String version, List<LoadedModel> instances, ModelSettings settings,
-      ModelQueue queue, RuntimeMetrics metrics, BooleanSupplier closing) {
+      DeployChecks checks, ModelQueue queue, RuntimeMetrics metrics, BooleanSupplier closing) {
     this.model = model;
     this.version = version;
     this.instances = List.copyOf(instances);
@@ -51,7 +52,8 @@ public final class ServingVersion {
     this.settings = settings;
     this.queue = queue;
     this.closing = closing;
-    this.batcher = new Batcher(settings, signature.batched());
+    this.checks = checks;
+    this.batcher = new Batcher(settings, signature.batched() && checks.batch());
     this.slots = new Slot[this.instances.size()];
     for (int i = 0; i < slots.length; i++) {
       slots[i] = new Slot(this.instances.get(i));
@@ -76,6 +78,16 @@ public final class ServingVersion {
 
   public ModelSettings settings() {
     return settings;
+  }
+
+  /** What the deploy-time checks found. */
+  public DeployChecks checks() {
+    return checks;
+  }
+
+  /** Whether requests share engine runs: batching on, a batchable signature, and invariant answers. */
+  public boolean batches() {
+    return batcher.batches();
   }
 
   RuntimeMetrics.VersionMeters meters() {

@@ -5,6 +5,7 @@ import dev.deduce.api.ModelSignature;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.runtime.Deployment;
 import dev.deduce.runtime.ModelSettings;
+import dev.deduce.runtime.internal.pipeline.DeployChecks;
 import dev.deduce.spi.InferenceEngine;
 import dev.deduce.spi.LoadedModel;
 import java.util.ArrayList;
@@ -26,10 +27,12 @@ public final class Instances {
 
   private final List<LoadedModel> models;
   private final ModelSettings settings;
+  private final DeployChecks checks;
 
-  private Instances(List<LoadedModel> models, ModelSettings settings) {
+  private Instances(List<LoadedModel> models, ModelSettings settings, DeployChecks checks) {
     this.models = List.copyOf(models);
     this.settings = settings;
+    this.checks = checks;
   }
 
   /**
@@ -53,7 +56,8 @@ public final class Instances {
       }
       List<LoadedModel> serving = served.equals(first.signature()) ? loaded : adapt(loaded, served);
       warmUp(d, serving, settings);
-      return new Instances(serving, settings);
+      NamedTensors probe = settings.warmUp().isEmpty() ? null : settings.warmUp().get(0);
+      return new Instances(serving, settings, new DeployChecks(true, "", probe));
     } catch (RuntimeException e) {
       closeAll(loaded);
       throw e;
@@ -67,6 +71,11 @@ public final class Instances {
 
   public ModelSettings settings() {
     return settings;
+  }
+
+  /** What the checks at deploy found: whether to batch, and an input known to run. */
+  public DeployChecks checks() {
+    return checks;
   }
 
   /** Closes every distinct model; for a deployment that will not be served after all. */

@@ -70,7 +70,8 @@ public final class ModelRegistry {
         throw new IllegalStateException("model '" + model + "' version '" + version + "' is already deployed;"
             + " expected a new version, or retire this one first");
       }
-      v = new ServingVersion(model, version, instances.models(), instances.settings(), e.queue, metrics, closing);
+      v = new ServingVersion(model, version, instances.models(), instances.settings(), instances.checks(), e.queue,
+          metrics, closing);
       v.start(runner);
       e.queue.capacity(capacity);
       e.versions.put(version, v);
