@@ -94,7 +94,7 @@ public final class DeduceHost implements AutoCloseable {
       return repository.health();
     }
     boolean live = !runtime.isClosed();
-    return new Health(live, live, live ? List.of() : List.of("the runtime is closed, and with it the store"));
+    return new Health(live, live, live ? runtime.notes() : List.of("the runtime is closed, and with it the store"));
   }
 
   /**

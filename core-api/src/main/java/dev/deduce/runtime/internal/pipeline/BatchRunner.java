@@ -4,7 +4,6 @@ import dev.deduce.api.DeadlineExceededException;
 import dev.deduce.api.DeduceException;
 import dev.deduce.api.EngineException;
 import dev.deduce.api.NamedTensors;
-import dev.deduce.api.Tensor;
 import dev.deduce.spi.LoadedModel;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -13,7 +12,7 @@ import io.opentelemetry.api.trace.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.TimeUnit;
 
 /** Runs one batch: drops expired requests, concatenates, runs through resilience, splits outputs per caller. */
@@ -100,40 +99,31 @@ public final class BatchRunner {
    */
   List<NamedTensors> execute(ServingVersion v, LoadedModel model, List<Request> part, long deadline,
       int[] attempts) {
+    UnaryOperator<NamedTensors> engine = in -> v.resilience.attempt(() -> model.run(in), deadline, attempts);
+    String who = "model '" + v.model() + "' version '" + v.version() + "'";
+    Padding padding = v.checks().padding();
     try {
       if (part.size() == 1) {
-        NamedTensors in = part.get(0).inputs();
-        return List.of(v.resilience.attempt(() -> model.run(in), deadline, attempts));
+        Request r = part.get(0);
+        if (r.rows > v.batcher.maxRows() && v.batches()) {
+          return List.of(Assembly.runInParts(who, r.inputs(), r.rows, v.batcher.maxRows(), padding, engine));
+        }
+        if (padding == null) {
+          return List.of(engine.apply(r.inputs()));
+        }
       }
       long[] rows = new long[part.size()];
-      long totalRows = 0;
       List<NamedTensors> parts = new ArrayList<>(part.size());
       for (int i = 0; i < part.size(); i++) {
-        Request r = part.get(i);
-        rows[i] = r.rows;
-        totalRows += r.rows;
-        parts.add(r.inputs());
+        rows[i] = part.get(i).rows;
+        parts.add(part.get(i).inputs());
       }
-      NamedTensors inputs = NamedTensors.concat(parts);
-      NamedTensors outputs = v.resilience.attempt(() -> model.run(inputs), deadline, attempts);
-      return split(v, outputs, rows, totalRows);
+      return Assembly.run(who, parts, rows, padding, engine);
     } catch (DeduceException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new EngineException("model '" + v.model() + "' version '" + v.version() + "' failed: " + e, e);
+      throw new EngineException(who + " failed: " + e, e);
     }
-  }
-
-  private static List<NamedTensors> split(ServingVersion v, NamedTensors outputs, long[] rows, long totalRows) {
-    for (Map.Entry<String, Tensor> e : outputs.asMap().entrySet()) {
-      Tensor t = e.getValue();
-      if (t.rank() == 0 || t.dim(0) != totalRows) {
-        throw new EngineException("model '" + v.model() + "' version '" + v.version() + "' returned output '"
-            + e.getKey() + "' of shape " + java.util.Arrays.toString(t.shape()) + " for a batch of " + totalRows
-            + " rows; expected dimension 0 to be " + totalRows + ", as its signature declares it batched");
-      }
-    }
-    return outputs.split(rows);
   }
 
   void failAll(List<Request> batch, DeduceException e, int attempts, Span span) {

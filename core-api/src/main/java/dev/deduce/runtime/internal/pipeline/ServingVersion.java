@@ -27,7 +27,7 @@ public final class ServingVersion {
   private final String version;
   private final ModelSignature signature;
   private final ModelSettings settings;
-  private final DeployChecks checks;
+  private final BatchPlan checks;
   final Batcher batcher;
   final Resilience resilience;
   private final RuntimeMetrics.VersionMeters meters;
@@ -44,7 +44,7 @@ public final class ServingVersion {
 
   /** A version serving {@code instances} (one per concurrent run) from the model's shared {@code queue}. */
   public ServingVersion(String model, String version, List<LoadedModel> instances, ModelSettings settings,
-      DeployChecks checks, ModelQueue queue, RuntimeMetrics metrics, BooleanSupplier closing) {
+      BatchPlan checks, ModelQueue queue, RuntimeMetrics metrics, BooleanSupplier closing) {
     this.model = model;
     this.version = version;
     this.instances = List.copyOf(instances);
@@ -60,7 +60,7 @@ public final class ServingVersion {
     }
     Runnable[] retried = new Runnable[1];
     this.resilience = new Resilience(model, version, settings, () -> retried[0].run());
-    this.meters = metrics.version(model, version, resilience.breaker());
+    this.meters = metrics.version(model, version, resilience.breaker(), batcher.batches());
     retried[0] = meters.retries::increment;
   }
 
@@ -81,7 +81,7 @@ public final class ServingVersion {
   }
 
   /** What the deploy-time checks found. */
-  public DeployChecks checks() {
+  public BatchPlan checks() {
     return checks;
   }
 

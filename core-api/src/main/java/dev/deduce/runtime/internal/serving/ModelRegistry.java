@@ -135,6 +135,11 @@ public final class ModelRegistry {
     return Optional.ofNullable(v).map(ServingVersion::version);
   }
 
+  /** The deployed models' names, sorted. */
+  public List<String> names() {
+    return List.copyOf(new TreeSet<>(models.keySet()));
+  }
+
   public List<String> versions(String model) {
     Entry e = models.get(model);
     if (e == null) {
