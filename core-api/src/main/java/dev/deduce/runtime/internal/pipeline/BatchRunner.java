@@ -100,7 +100,7 @@ public final class BatchRunner {
   List<NamedTensors> execute(ServingVersion v, LoadedModel model, List<Request> part, long deadline,
       int[] attempts) {
     UnaryOperator<NamedTensors> engine = in -> v.resilience.attempt(() -> model.run(in), deadline, attempts);
-    String who = "model '" + v.model() + "' version '" + v.version() + "'";
+    String who = v.who();
     Padding padding = v.checks().padding();
     try {
       if (part.size() == 1) {

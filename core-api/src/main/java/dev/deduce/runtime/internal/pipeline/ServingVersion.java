@@ -28,6 +28,7 @@ public final class ServingVersion {
   private final ModelSignature signature;
   private final ModelSettings settings;
   private final BatchPlan checks;
+  private final String who;
   final Batcher batcher;
   final Resilience resilience;
   private final RuntimeMetrics.VersionMeters meters;
@@ -53,6 +54,7 @@ public final class ServingVersion {
     this.queue = queue;
     this.closing = closing;
     this.checks = checks;
+    this.who = "model '" + model + "' version '" + version + "'";
     this.batcher = new Batcher(settings, signature.batched() && checks.batch());
     this.slots = new Slot[this.instances.size()];
     for (int i = 0; i < slots.length; i++) {
@@ -70,6 +72,11 @@ public final class ServingVersion {
 
   public String version() {
     return version;
+  }
+
+  /** "model 'm' version 'v'", for messages; built once, as batches name it on every run. */
+  String who() {
+    return who;
   }
 
   public ModelSignature signature() {
