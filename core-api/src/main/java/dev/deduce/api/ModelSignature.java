@@ -1,10 +1,8 @@
 package dev.deduce.api;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -115,38 +113,43 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs, 
 
   /**
    * Inputs sharing a named dimension must agree on its size: the engine would refuse them anyway, and a failure deep
-   * inside it would not say which inputs disagreed.
+   * inside it would not say which inputs disagreed. Each named dimension is compared with its first occurrence;
+   * nothing is allocated, as this runs for every request (the batch dimension is checked above already).
    */
   private void namedDimsAgree(NamedTensors tensors) {
-    Map<String, int[]> first = null; // dimension name -> {input index, dimension index} of its first occurrence
     for (int i = 0; i < inputs.size(); i++) {
-      TensorSpec spec = inputs.get(i);
-      if (spec.dimNames().isEmpty()) {
-        continue;
+      List<String> names = inputs.get(i).dimNames();
+      for (int d = batched ? 1 : 0; d < names.size(); d++) {
+        String dim = names.get(d);
+        if (!dim.isEmpty()) {
+          firstAgrees(tensors, i, d, dim);
+        }
       }
-      if (first == null) {
-        first = new HashMap<>();
-      }
-      long[] shape = tensors.get(spec.name()).shape();
-      for (int d = 0; d < shape.length; d++) {
-        String dim = spec.dimNames().get(d);
-        if (dim.isEmpty()) {
+    }
+  }
+
+  /** Compares dimension {@code d} of input {@code i} with the first earlier dimension called {@code dim}, if any. */
+  private void firstAgrees(NamedTensors tensors, int i, int d, String dim) {
+    for (int j = 0; j <= i; j++) {
+      List<String> names = inputs.get(j).dimNames();
+      int upTo = j == i ? d : names.size();
+      for (int e = batched ? 1 : 0; e < upTo; e++) {
+        if (!dim.equals(names.get(e))) {
           continue;
         }
-        int[] at = first.putIfAbsent(dim, new int[] {i, d});
-        if (at == null) {
-          continue;
-        }
-        TensorSpec other = inputs.get(at[0]);
+        TensorSpec spec = inputs.get(i);
+        TensorSpec other = inputs.get(j);
+        long[] shape = tensors.get(spec.name()).shape();
         long[] otherShape = tensors.get(other.name()).shape();
-        if (otherShape[at[1]] != shape[d]) {
-          String who = at[0] == i ? "input '" + spec.name() + "' disagrees with itself" : "inputs '" + other.name()
+        if (otherShape[e] != shape[d]) {
+          String who = j == i ? "input '" + spec.name() + "' disagrees with itself" : "inputs '" + other.name()
               + "' and '" + spec.name() + "' disagree";
           throw new InvalidInputException(who + " on dimension '" + dim + "': '" + other.name() + "' "
-              + Arrays.toString(otherShape) + " has " + otherShape[at[1]] + " at index " + at[1] + ", '"
-              + spec.name() + "' " + Arrays.toString(shape) + " has " + shape[d] + " at index " + d
+              + Arrays.toString(otherShape) + " has " + otherShape[e] + " at index " + e + ", '" + spec.name()
+              + "' " + Arrays.toString(shape) + " has " + shape[d] + " at index " + d
               + "; expected the same size wherever dimension '" + dim + "' appears");
         }
+        return;
       }
     }
   }
