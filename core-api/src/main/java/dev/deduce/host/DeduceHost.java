@@ -100,9 +100,12 @@ public final class DeduceHost implements AutoCloseable {
     List<String> reasons = new ArrayList<>();
     if (!live) {
       reasons.add("the runtime is closed, and with it the store");
+    } else {
+      reasons.addAll(runtime.notes());
     }
-    runtime.storeProblem().ifPresent(reasons::add);
-    return new Health(live, reasons.isEmpty(), reasons);
+    Optional<String> storeProblem = runtime.storeProblem();
+    storeProblem.ifPresent(reasons::add);
+    return new Health(live, live && storeProblem.isEmpty(), reasons);
   }
 
   /**

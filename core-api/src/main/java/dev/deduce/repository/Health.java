@@ -8,7 +8,8 @@ import java.util.Objects;
  *
  * @param live    whether the runtime can take requests at all (it is not closed)
  * @param ready   whether it is live, its store is open and every configured model has a serving version
- * @param reasons what is wrong, one line each naming the model or path; empty when all is well
+ * @param reasons what is wrong, one line each naming the model or path, including versions served but not as
+ *                configured (e.g. unbatched because batching changed their answers); empty when all is well
  */
 public record Health(boolean live, boolean ready, List<String> reasons) {
 

@@ -194,6 +194,9 @@ public final class ModelRepository implements AutoCloseable {
     for (List<RepositoryProblem> list : found.values()) {
       list.forEach(p -> reasons.add(p.message()));
     }
+    if (live) {
+      reasons.addAll(runtime.notes()); // served, but not as configured (e.g. unbatched): worth saying, not unready
+    }
     return new Health(live, ready, reasons);
   }
 

@@ -220,23 +220,53 @@ final class VersionConfig {
         throw new ModelLoadException(configFile, where + ".dtype is " + t.getString("dtype") + " but the model's is "
             + s.dtype() + "; expected the model's dtype");
       }
-      long[] shape = s.shape();
-      if (t.hasPath("shape")) {
-        List<Long> given = t.getLongList("shape");
-        if (given.size() != shape.length) {
-          throw new ModelLoadException(configFile, where + ".shape " + given + " has rank " + given.size()
-              + "; expected rank " + shape.length + " like the model's " + Arrays.toString(shape));
+      out.add(t.hasPath("shape") ? shaped(s, t.getList("shape").unwrapped(), where) : s);
+    }
+    return out;
+  }
+
+  /**
+   * {@code spec} with the shape {@code given} declares: a number fixes a dimension the model leaves dynamic (or
+   * repeats the model's size), -1 leaves it dynamic, a name such as {@code sequence} leaves it dynamic and names it.
+   */
+  private TensorSpec shaped(TensorSpec spec, List<Object> given, String where) {
+    long[] shape = spec.shape();
+    if (given.size() != shape.length) {
+      throw new ModelLoadException(configFile, where + ".shape " + given + " has rank " + given.size()
+          + "; expected rank " + shape.length + " like the model's " + Arrays.toString(shape));
+    }
+    TensorSpec out = spec;
+    for (int i = 0; i < shape.length; i++) {
+      Object g = given.get(i);
+      if (g instanceof String name && name.trim().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        if (shape[i] != -1) {
+          throw new ModelLoadException(configFile, where + ".shape " + given + " names dimension " + i + " '"
+              + name.trim() + "', which the model fixes at " + shape[i] + "; expected names only for dynamic (-1)"
+              + " dimensions");
         }
-        for (int i = 0; i < shape.length; i++) {
-          long g = given.get(i);
-          if (g < -1 || (shape[i] != -1 && g != shape[i])) {
-            throw new ModelLoadException(configFile, where + ".shape " + given + " does not fit the model's "
-                + Arrays.toString(shape) + "; expected it to fix only dimensions the model leaves dynamic (-1)");
-          }
-          shape[i] = g;
-        }
+        out = out.withDimName(i, name.trim());
+        continue;
       }
-      out.add(new TensorSpec(s.name(), s.dtype(), shape));
+      long d;
+      try {
+        d = g instanceof Number n && n.doubleValue() == n.longValue() ? n.longValue()
+            : Long.parseLong(String.valueOf(g).trim());
+      } catch (NumberFormatException e) {
+        throw new ModelLoadException(configFile, where + ".shape " + given + " has dimension '" + g + "'; expected"
+            + " a whole number, -1 for any size, or a name such as sequence for a dynamic dimension");
+      }
+      if (d < -1 || (shape[i] != -1 && d != shape[i])) {
+        throw new ModelLoadException(configFile, where + ".shape " + given + " does not fit the model's "
+            + Arrays.toString(spec.shape()) + "; expected it to fix only dimensions the model leaves dynamic (-1)");
+      }
+      if (d != shape[i]) {
+        shape[i] = d;
+        List<String> names = new ArrayList<>(out.dimNames());
+        if (!names.isEmpty() && d != -1) {
+          names.set(i, ""); // a fixed dimension has no name
+        }
+        out = new TensorSpec(out.name(), out.dtype(), shape, names);
+      }
     }
     return out;
   }

@@ -16,7 +16,10 @@ import dev.deduce.runtime.internal.admission.Recovery;
 import dev.deduce.runtime.internal.durability.GroupCommitWriter;
 import dev.deduce.runtime.internal.durability.StoredResults;
 import dev.deduce.runtime.internal.metrics.RuntimeMetrics;
+import dev.deduce.runtime.internal.pipeline.BatchPlan;
 import dev.deduce.runtime.internal.pipeline.BatchRunner;
+import dev.deduce.runtime.internal.pipeline.Padding;
+import dev.deduce.runtime.internal.pipeline.ServingVersion;
 import dev.deduce.runtime.internal.pipeline.Outcomes;
 import dev.deduce.runtime.internal.serving.EngineRegistry;
 import dev.deduce.runtime.internal.serving.Instances;
@@ -162,6 +165,34 @@ public final class DeduceRuntime implements InferenceService {
   /** The deployed versions of {@code model}, oldest deployment first; empty for an unknown model. */
   public List<String> versions(String model) {
     return models.versions(model);
+  }
+
+  /**
+   * How {@code version} of {@code model} (null = the default) combines requests: batched or not, padded along which
+   * dimension, and why it is unbatched when the invariance check at deploy found batching changed its answers.
+   *
+   * @throws ModelNotFoundException when that version is not deployed
+   */
+  public BatchingStatus batching(String model, String version) {
+    ServingVersion v = models.find(model, version);
+    BatchPlan plan = v.checks();
+    return new BatchingStatus(v.batches(), Optional.ofNullable(plan.padding()).map(Padding::dim),
+        plan.note().isEmpty() ? Optional.empty() : Optional.of(plan.note()));
+  }
+
+  /** Every deployed version's note on how it serves (e.g. unbatched because batching changed its answers). */
+  public List<String> notes() {
+    List<String> out = new ArrayList<>();
+    for (String model : models.names()) {
+      for (String version : models.versions(model)) {
+        try {
+          batching(model, version).note().ifPresent(out::add);
+        } catch (ModelNotFoundException e) {
+          // retired between listing and reading: nothing to note
+        }
+      }
+    }
+    return out;
   }
 
   /**

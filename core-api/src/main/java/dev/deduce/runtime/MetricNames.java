@@ -22,6 +22,11 @@ public final class MetricNames {
   public static final String RETRIES = "deduce.retries";
   /** Gauge: 0 closed, 1 open, 2 half-open, 3 disabled or forced. */
   public static final String CIRCUIT_STATE = "deduce.circuit.state";
+  /**
+   * Gauge: 1 when a version's requests share engine runs, 0 when they run one by one (batching off, an unbatchable
+   * signature, or answers that changed when batched; {@code DeduceRuntime.batching} says which).
+   */
+  public static final String BATCHING = "deduce.batching";
   /** Timer: one group-commit store call, tagged op (append or complete). */
   public static final String STORE_WRITE = "deduce.store.write";
   /** Store calls that failed, tagged op. */

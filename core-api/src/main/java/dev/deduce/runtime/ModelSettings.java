@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedSet;
 
 /**
@@ -72,12 +73,19 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
   /**
    * {@code batching}.
    *
-   * @param enabled        false runs one request per engine run
-   * @param maxSize        most rows (dimension 0, summed over requests) in one engine run
-   * @param maxQueueDelay  how long the oldest queued request waits for its batch to fill
-   * @param preferredSizes sizes dispatched at once when reachable, ascending, each at most {@code maxSize}
+   * @param enabled             false runs one request per engine run
+   * @param maxSize             most rows (dimension 0, summed over requests) in one engine run; a larger request runs
+   *                            in consecutive parts of at most this many rows, its outputs joined
+   * @param maxQueueDelay       how long the oldest queued request waits for its batch to fill
+   * @param preferredSizes      sizes dispatched at once when reachable, ascending, each at most {@code maxSize}
+   * @param checkInvariance     at deploy, compare rows run one by one with the same rows run as one batch; a
+   *                            mismatch serves the version unbatched
+   * @param requireInvariance   a mismatch fails the deploy instead
+   * @param invarianceTolerance largest difference allowed, relative to the output's largest magnitude (at least 1)
+   * @param pad                 padding along a named dimension, so requests of different lengths share a batch
    */
-  public record Batching(boolean enabled, int maxSize, Duration maxQueueDelay, SortedSet<Integer> preferredSizes) {
+  public record Batching(boolean enabled, int maxSize, Duration maxQueueDelay, SortedSet<Integer> preferredSizes,
+      boolean checkInvariance, boolean requireInvariance, double invarianceTolerance, Pad pad) {
     /** Checks the ranges and that preferred sizes fit the maximum. */
     public Batching {
       range("max-size", maxSize, 1, Integer.MAX_VALUE);
@@ -88,6 +96,29 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
       if (!preferredSizes.isEmpty() && preferredSizes.last() > maxSize) {
         throw new SettingException("preferred-sizes", preferredSizes,
             "sizes of at most batching.max-size, which is " + maxSize);
+      }
+      range("invariance-tolerance", invarianceTolerance, 0.0, 1.0);
+      Objects.requireNonNull(pad, "pad");
+    }
+  }
+
+  /**
+   * {@code batching.pad}: requests whose inputs differ only along {@code dim} are padded to one length and batched;
+   * every output that carries {@code dim} is cut back to each request's own length.
+   *
+   * @param dim     the named dimension (as the model's signature names it); empty = no padding
+   * @param values  per input that carries {@code dim}: the value its padding holds (e.g. 0 for ids and mask)
+   * @param lengths lengths to pad up to, the smallest that fits (e.g. [16, 32, 64, 128]); empty = the longest in the
+   *                batch; a batch longer than the largest is padded to its longest
+   */
+  public record Pad(Optional<String> dim, Map<String, Double> values, SortedSet<Integer> lengths) {
+    /** Checks the lengths. */
+    public Pad {
+      if (lengths.stream().anyMatch(l -> l < 1)) {
+        throw new SettingException("lengths", lengths, "a list of lengths, each 1 or more");
+      }
+      if (dim.isEmpty() && !values.isEmpty()) {
+        throw new SettingException("values", values, "no values while pad.dim is empty (padding is off)");
       }
     }
   }
@@ -179,6 +210,15 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
   /** {@code batching.preferred-sizes}, ascending. */
   public SortedSet<Integer> preferredBatchSizes() { return batching.preferredSizes(); }
 
+  /** {@code batching.check-invariance}. */
+  public boolean checkInvariance() { return batching.checkInvariance(); }
+
+  /** {@code batching.require-invariance}. */
+  public boolean requireInvariance() { return batching.requireInvariance(); }
+
+  /** {@code batching.pad}. */
+  public Pad pad() { return batching.pad(); }
+
   /** {@code retry.max-attempts}. */
   public int retryMaxAttempts() { return retry.maxAttempts(); }
 
@@ -246,6 +286,19 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
 
     /** {@code batching.preferred-sizes}. */
     public Builder preferredBatchSizes(List<Integer> sizes) { return set("batching.preferred-sizes", sizes); }
+
+    /** {@code batching.check-invariance}. */
+    public Builder checkInvariance(boolean v) { return set("batching.check-invariance", v); }
+
+    /** {@code batching.require-invariance}. */
+    public Builder requireInvariance(boolean v) { return set("batching.require-invariance", v); }
+
+    /** {@code batching.pad}: pad inputs carrying {@code dim} with {@code values}, to {@code lengths} if any. */
+    public Builder pad(String dim, Map<String, ? extends Number> values, List<Integer> lengths) {
+      set("batching.pad.dim", dim);
+      set("batching.pad.lengths", lengths);
+      return set("batching.pad.values", new LinkedHashMap<>(values));
+    }
 
     /** {@code instances}. */
     public Builder instances(int v) { return set("instances", v); }

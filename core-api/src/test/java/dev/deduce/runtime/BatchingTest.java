@@ -181,4 +181,26 @@ class BatchingTest {
       held.get(10, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void aRequestLargerThanMaxSizeRunsInPartsOfAtMostMaxSizeWithItsOutputsJoined() {
+    TestModel model = new TestModel(Fixtures.doublerModel());
+    try (DeduceRuntime rt = Fixtures.runtime().build()) {
+      rt.deploy(MODEL, "1", model, Fixtures.settings().maxBatchSize(4).build());
+      InferenceResult r = rt.infer(MODEL, rows(10, 0, 4));
+      assertThat(r.output("y").shape()).containsExactly(10, 4);
+      assertThat(r.output("y").toFloatArray()).containsExactly(doubled(10, 0, 4));
+      assertThat(model.batchRows).containsExactly(4L, 4L, 2L);
+    }
+  }
+
+  @Test
+  void withBatchingOffALargeRequestRunsWholeAsSent() {
+    TestModel model = new TestModel(Fixtures.doublerModel());
+    try (DeduceRuntime rt = Fixtures.runtime().build()) {
+      rt.deploy(MODEL, "1", model, Fixtures.settings().batchingEnabled(false).maxBatchSize(4).build());
+      assertThat(rt.infer(MODEL, rows(10, 0, 4)).output("y").toFloatArray()).containsExactly(doubled(10, 0, 4));
+      assertThat(model.batchRows).containsExactly(10L);
+    }
+  }
 }

@@ -7,7 +7,11 @@ import static dev.deduce.runtime.Fixtures.rows;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.deduce.api.DataType;
 import dev.deduce.api.InvalidInputException;
+import dev.deduce.api.NamedTensors;
+import dev.deduce.api.Tensor;
+import dev.deduce.reference.ReferenceGraph;
 import dev.deduce.api.ModelLoadException;
 import dev.deduce.api.ModelNotFoundException;
 import dev.deduce.api.RequestOptions;
@@ -279,6 +283,33 @@ class ModelRepositoryTest {
       assertThat(rt.infer("r", rows(2, 0, 4)).output("y").toFloatArray()).containsExactly(Fixtures.doubled(2, 0, 4));
       assertThatThrownBy(() -> rt.infer("r", rows(1, 0, 3))).isInstanceOf(InvalidInputException.class)
           .hasMessageContaining("expected [-1, 4]");
+    }
+  }
+
+  @Test
+  void signatureMayNameADynamicDimensionThatInputsMustAgreeOn() {
+    Path v1 = repo.dir("pair", "1");
+    Repo.graph(v1.resolve("model.dgraph"), ReferenceGraph.builder("pair").input("a", DataType.FLOAT32, -1, -1)
+        .input("b", DataType.FLOAT32, -1, -1).op(ReferenceGraph.Op.ADD, "y", "a", "b").output("y").build());
+    Repo.write(v1.resolve("model.conf"), Repo.CONF
+        + "signature { inputs { a { shape = [-1, width] }, b { shape = [-1, width] } } }\n");
+    try (DeduceRuntime rt = Repo.runtime(); ModelRepository models = repo.start(rt)) {
+      assertThat(models.problems()).isEmpty();
+      assertThat(rt.signature("pair", null).input("b").orElseThrow().dimName(1)).contains("width");
+      assertThatThrownBy(() -> rt.infer("pair", NamedTensors.of("a", Tensor.ofFloats(new float[3], 1, 3),
+          "b", Tensor.ofFloats(new float[2], 1, 2)))).isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("inputs 'a' and 'b' disagree on dimension 'width'");
+      assertThat(rt.infer("pair", NamedTensors.of("a", Tensor.ofFloats(new float[] {1, 2}, 1, 2),
+          "b", Tensor.ofFloats(new float[] {3, 4}, 1, 2))).output("y").toFloatArray()).containsExactly(4f, 6f);
+    }
+  }
+
+  @Test
+  void signatureThatNamesAFixedDimensionIsReported() {
+    repo.version("f", 1, Repo.CONF + "signature { inputs { x { shape = [-1, width] } } }\n");
+    try (DeduceRuntime rt = Repo.runtime(); ModelRepository models = repo.start(rt)) {
+      assertThat(models.problems()).extracting(RepositoryProblem::message).anySatisfy(m -> assertThat(m)
+          .contains("names dimension 1 'width', which the model fixes at 4"));
     }
   }
 

@@ -114,9 +114,53 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs, 
       }
       total += t.elementCount();
     }
+    namedDimsAgree(tensors);
     if (total > maxElements) {
       throw new InvalidInputException("request holds " + total + " elements; expected at most " + maxElements
           + " (the configured maximum per request)");
+    }
+  }
+
+  /**
+   * Inputs sharing a named dimension must agree on its size: the engine would refuse them anyway, and a failure deep
+   * inside it would not say which inputs disagreed. Each named dimension is compared with its first occurrence;
+   * nothing is allocated, as this runs for every request (the batch dimension is checked above already).
+   */
+  private void namedDimsAgree(NamedTensors tensors) {
+    for (int i = 0; i < inputs.size(); i++) {
+      List<String> names = inputs.get(i).dimNames();
+      for (int d = batched ? 1 : 0; d < names.size(); d++) {
+        String dim = names.get(d);
+        if (!dim.isEmpty()) {
+          firstAgrees(tensors, i, d, dim);
+        }
+      }
+    }
+  }
+
+  /** Compares dimension {@code d} of input {@code i} with the first earlier dimension called {@code dim}, if any. */
+  private void firstAgrees(NamedTensors tensors, int i, int d, String dim) {
+    for (int j = 0; j <= i; j++) {
+      List<String> names = inputs.get(j).dimNames();
+      int upTo = j == i ? d : names.size();
+      for (int e = batched ? 1 : 0; e < upTo; e++) {
+        if (!dim.equals(names.get(e))) {
+          continue;
+        }
+        TensorSpec spec = inputs.get(i);
+        TensorSpec other = inputs.get(j);
+        long[] shape = tensors.get(spec.name()).shape();
+        long[] otherShape = tensors.get(other.name()).shape();
+        if (otherShape[e] != shape[d]) {
+          String who = j == i ? "input '" + spec.name() + "' disagrees with itself" : "inputs '" + other.name()
+              + "' and '" + spec.name() + "' disagree";
+          throw new InvalidInputException(who + " on dimension '" + dim + "': '" + other.name() + "' "
+              + Arrays.toString(otherShape) + " has " + otherShape[e] + " at index " + e + ", '" + spec.name()
+              + "' " + Arrays.toString(shape) + " has " + shape[d] + " at index " + d
+              + "; expected the same size wherever dimension '" + dim + "' appears");
+        }
+        return;
+      }
     }
   }
 

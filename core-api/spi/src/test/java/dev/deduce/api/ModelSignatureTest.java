@@ -1,5 +1,6 @@
 package dev.deduce.api;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -80,5 +81,41 @@ class ModelSignatureTest {
         List.of(TensorSpec.of("y", DataType.INT64, 1))).batched()).isFalse();
     org.assertj.core.api.Assertions.assertThat(ModelSignature.batchedWhenDynamic(List.of(x),
         List.of(TensorSpec.of("n", DataType.INT64))).batched()).isFalse();
+  }
+
+  private final ModelSignature bert = new ModelSignature(List.of(
+      new TensorSpec("input_ids", DataType.INT64, new long[] {-1, -1}, List.of("batch", "sequence")),
+      new TensorSpec("attention_mask", DataType.INT64, new long[] {-1, -1}, List.of("batch", "sequence"))),
+      List.of(TensorSpec.of("logits", DataType.FLOAT32, -1, 2)), true);
+
+  private static NamedTensors idsAndMask(int idsLength, int maskLength) {
+    return NamedTensors.of("input_ids", Tensor.ofLongs(new long[idsLength], 1, idsLength),
+        "attention_mask", Tensor.ofLongs(new long[maskLength], 1, maskLength));
+  }
+
+  @Test
+  void inputsSharingANamedDimensionMustAgreeAndTheErrorNamesBothAndTheDimension() {
+    assertThatThrownBy(() -> bert.validate(idsAndMask(8, 5), 1000)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("inputs 'input_ids' and 'attention_mask' disagree on dimension 'sequence'")
+        .hasMessageContaining("'input_ids' [1, 8] has 8 at index 1, 'attention_mask' [1, 5] has 5 at index 1");
+  }
+
+  @Test
+  void aNamedDimensionMayTakeAnySizeFromRequestToRequest() {
+    assertThatCode(() -> bert.validate(idsAndMask(8, 8), 1000)).doesNotThrowAnyException();
+    assertThatCode(() -> bert.validate(idsAndMask(3, 3), 1000)).doesNotThrowAnyException();
+  }
+
+  @Test
+  void onlyDynamicDimensionsMayBeNamedAndSpecsPrintTheirNames() {
+    TensorSpec ids = new TensorSpec("ids", DataType.INT64, new long[] {-1, -1}, List.of("", "sequence"));
+    assertThat(ids.toString()).isEqualTo("ids:INT64[-1, sequence]");
+    assertThat(ids.dimIndex("sequence")).isEqualTo(1);
+    assertThat(TensorSpec.of("x", DataType.FLOAT32, -1, 4).withDimName(0, "batch").dimNames())
+        .containsExactly("batch", "");
+    assertThatThrownBy(() -> new TensorSpec("x", DataType.FLOAT32, new long[] {-1, 4}, List.of("", "width")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("named 'width' but fixed at 4");
+    assertThat(new TensorSpec("x", DataType.FLOAT32, new long[] {-1}, List.of(""))).isEqualTo(
+        TensorSpec.of("x", DataType.FLOAT32, -1));
   }
 }

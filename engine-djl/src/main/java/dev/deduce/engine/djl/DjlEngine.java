@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  * Runs TorchScript ({@code .pt}, format {@code torchscript}) and DJL block models ({@code .params}, format
  * {@code djl}) on DJL's PyTorch engine (engine id {@code djl}), offline: the natives come from the bundled jars.
  *
- * <p>Model options: {@code inputs} and {@code outputs} (the signature, e.g. {@code x:FLOAT32[-1,16]}), {@code
+ * <p>Model options: {@code inputs} and {@code outputs} (the signature, e.g. {@code x:FLOAT32[-1,16]}, a dynamic
+ * dimension may be named: {@code ids:INT64[batch,sequence]}), {@code
  * blockFactory} (block models), {@code intra-op-threads}, {@code inter-op-threads}, {@code device} ({@code
  * auto|cpu|gpu}) and {@code block.*} for the block factory. The element limit per request is the runtime's
  * setting {@code max-elements}, not an engine option.

@@ -11,12 +11,15 @@ import java.util.regex.Pattern;
 
 /**
  * The compact tensor-spec syntax of the {@code inputs} and {@code outputs} options: specs separated by {@code ;},
- * each {@code name:DTYPE[d0,d1,...]} with -1 for a dimension of any size, e.g. {@code x:FLOAT32[-1,16]; y:INT64[-1]}.
+ * each {@code name:DTYPE[d0,d1,...]} with -1 for a dimension of any size, or a name for a dynamic dimension that
+ * other tensors share, e.g. {@code ids:INT64[batch,sequence]; mask:INT64[batch,sequence]; y:FLOAT32[batch,16]}.
  * It is what {@link TensorSpec#toString()} prints.
  */
 final class SpecSyntax {
 
   private static final Pattern SPEC = Pattern.compile("\\s*([^:;\\s][^:;]*?)\\s*:\\s*([A-Za-z0-9]+)\\s*\\[([^\\]]*)\\]\\s*");
+
+  private static final Pattern DIM_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
   private SpecSyntax() {}
 
@@ -43,7 +46,8 @@ final class SpecSyntax {
         throw new IllegalArgumentException("'" + part.trim() + "' has dtype " + m.group(2) + "; expected one of "
             + Arrays.toString(DataType.values()), e);
       }
-      specs.add(new TensorSpec(m.group(1), dtype, dims(part.trim(), m.group(3))));
+      List<String> names = new ArrayList<>();
+      specs.add(new TensorSpec(m.group(1), dtype, dims(part.trim(), m.group(3), names), names));
     }
     if (specs.isEmpty()) {
       throw new IllegalArgumentException("'" + text + "' names no tensor; expected name:DTYPE[dims] specs separated"
@@ -52,18 +56,26 @@ final class SpecSyntax {
     return specs;
   }
 
-  private static long[] dims(String spec, String text) {
+  /** The dimensions of {@code text}; a named one is dynamic (-1) and its name goes to {@code names}. */
+  private static long[] dims(String spec, String text, List<String> names) {
     if (text.isBlank()) {
       return new long[0];
     }
     String[] parts = text.split(",", -1);
     long[] dims = new long[parts.length];
     for (int i = 0; i < parts.length; i++) {
+      String token = parts[i].trim();
+      if (DIM_NAME.matcher(token).matches()) {
+        dims[i] = -1;
+        names.add(token);
+        continue;
+      }
+      names.add("");
       try {
-        dims[i] = Long.parseLong(parts[i].trim());
+        dims[i] = Long.parseLong(token);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("'" + spec + "' has dimension '" + parts[i].trim() + "'; expected a whole"
-            + " number, or -1 for any size", e);
+        throw new IllegalArgumentException("'" + spec + "' has dimension '" + token + "'; expected a whole"
+            + " number, -1 for any size, or a name such as sequence for a dynamic dimension", e);
       }
       if (dims[i] < -1) {
         throw new IllegalArgumentException("'" + spec + "' has dimension " + dims[i] + "; expected 0 or more, or -1"

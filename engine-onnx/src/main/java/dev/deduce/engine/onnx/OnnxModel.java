@@ -100,10 +100,14 @@ final class OnnxModel extends GuardedModel {
           + node.getName() + "' has element type " + info.onnxType + "; expected one of "
           + Arrays.toString(DataType.values())));
       long[] shape = info.getShape();
+      String[] given = info.getDimensionNames(); // ONNX dim_param, "" where the dimension has none
+      List<String> names = new ArrayList<>();
       for (int i = 0; i < shape.length; i++) {
         shape[i] = shape[i] < 0 ? -1 : shape[i];
+        String n = given != null && i < given.length && given[i] != null ? given[i] : "";
+        names.add(shape[i] == -1 ? n : "");
       }
-      specs.add(TensorSpec.of(node.getName(), dtype, shape));
+      specs.add(new TensorSpec(node.getName(), dtype, shape, names));
     }
     return specs;
   }

@@ -74,6 +74,31 @@ class OnnxEngineTest {
   }
 
   @Test
+  void dimensionNamesOfTheModelAreReadAndInputsThatDisagreeOnOneAreRefusedBeforeTheEngineRuns() throws IOException {
+    Path file = BertLike.write(dir);
+    try (LoadedModel m = engine.load(ModelSource.of("bert", "1", file, "onnx"))) {
+      assertThat(m.signature().input("input_ids").orElseThrow().dimNames()).containsExactly("batch", "sequence");
+      assertThat(m.signature().output("last_hidden_state").orElseThrow().dimIndex("sequence")).isEqualTo(1);
+      assertThat(m.signature().batched()).isTrue();
+      NamedTensors bad = NamedTensors.of("input_ids", Tensor.ofLongs(new long[8], 1, 8), "attention_mask",
+          Tensor.ofLongs(new long[5], 1, 5));
+      assertThatThrownBy(() -> m.run(bad)).isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("inputs 'input_ids' and 'attention_mask' disagree on dimension 'sequence'");
+      NamedTensors out = m.run(BertLike.request(6, 1));
+      assertThat(out.get("last_hidden_state").shape()).containsExactly(1, 6, BertLike.HIDDEN);
+      assertThat(out.get("pooled").shape()).containsExactly(1, BertLike.HIDDEN);
+    }
+  }
+
+  @Test
+  void unnamedDynamicDimensionsAreWrittenAndReadWithoutAName() throws IOException {
+    Path file = new OnnxWriter().write(ModelKit.mlpSmall().graph(), dir);
+    try (LoadedModel m = engine.load(ModelSource.of("mlp", "1", file, "onnx"))) {
+      assertThat(m.signature().input("x").orElseThrow().dimNames()).containsExactly("batch", "");
+    }
+  }
+
+  @Test
   void weightsInAnExternalDataFileBesideTheModelAreFound() throws IOException {
     ReferenceModel model = ModelKit.mlpSmall();
     Path file = OnnxWriter.builder().externalData(true).build().write(model.graph(), dir);

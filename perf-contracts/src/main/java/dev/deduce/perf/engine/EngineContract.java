@@ -8,7 +8,9 @@ import dev.deduce.api.DataType;
 import dev.deduce.api.EngineException;
 import dev.deduce.api.InvalidInputException;
 import dev.deduce.api.ModelLoadException;
+import dev.deduce.api.ModelSignature;
 import dev.deduce.api.NamedTensors;
+import dev.deduce.api.TensorSpec;
 import dev.deduce.api.Tensor;
 import dev.deduce.perf.modelkit.ModelKit;
 import dev.deduce.perf.modelkit.ModelWriter;
@@ -90,6 +92,13 @@ public abstract class EngineContract {
     return ModelKit.contractModels().stream();
   }
 
+  /** The signature without dimension names: engines name dimensions as their formats allow (ONNX does, others not). */
+  private static ModelSignature unnamed(ModelSignature s) {
+    java.util.function.Function<TensorSpec, TensorSpec> strip = t -> TensorSpec.of(t.name(), t.dtype(), t.shape());
+    return new ModelSignature(s.inputs().stream().map(strip).toList(), s.outputs().stream().map(strip).toList(),
+        s.batched());
+  }
+
   static Stream<Arguments> modelsAndBatches() {
     return ModelKit.contractModels().stream()
         .flatMap(m -> Stream.of(1, 7, 64).map(b -> Arguments.of(m, b)));
@@ -101,7 +110,7 @@ public abstract class EngineContract {
   @MethodSource(MODELS)
   void signatureMatchesTheReferenceModel(ReferenceModel model) {
     try (LoadedModel m = load(model)) {
-      assertThat(m.signature()).isEqualTo(model.graph().signature());
+      assertThat(unnamed(m.signature())).isEqualTo(unnamed(model.graph().signature()));
     }
   }
 
@@ -121,7 +130,7 @@ public abstract class EngineContract {
     ReferenceModel model = ModelKit.identity(dtype);
     NamedTensors in = model.inputs(7);
     try (LoadedModel m = load(model)) {
-      assertThat(m.signature()).isEqualTo(model.graph().signature());
+      assertThat(unnamed(m.signature())).isEqualTo(unnamed(model.graph().signature()));
       Tolerance.assertMatches(m.run(in), model.expected(in), model.name());
     }
   }

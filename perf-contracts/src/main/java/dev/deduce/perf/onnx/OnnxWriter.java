@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * Writes reference graphs as ONNX models, hand-encoding the protobuf with the field numbers of the public
- * {@code onnx.proto}; dimension 0 is the symbolic {@code batch} unless a fixed batch is configured.
+ * {@code onnx.proto}; dimension 0 is the symbolic {@code batch} unless a fixed batch is configured, and dimensions the
+ * specs name are written with their names ({@code dim_param}).
  *
  * <p>Immutable; {@link #builder()} makes variants such as a fixed batch, weights in an external-data file, or an
  * opset newer than any runtime, for testing how engines treat models they did not write.
@@ -240,7 +241,12 @@ public final class OnnxWriter implements ModelWriter {
       if (i == 0 && fixedBatch > 0) {
         dim.varint(DIM_VALUE, fixedBatch);
       } else if (dims[i] < 0) {
-        dim.string(DIM_PARAM, i == 0 ? BATCH_DIM : "d" + i);
+        // the spec's name, else batch for dimension 0; other unnamed dynamic dimensions stay unnamed, since ONNX
+        // reads one name on two tensors as one size
+        String name = spec.dimName(i).orElse(i == 0 ? BATCH_DIM : "");
+        if (!name.isEmpty()) {
+          dim.string(DIM_PARAM, name);
+        }
       } else {
         dim.varint(DIM_VALUE, dims[i]);
       }

@@ -42,6 +42,16 @@ final class Proto {
     return bytes(field, value.toByteArray());
   }
 
+  /** Appends {@code other}'s fields as they are, so a message can be built in parts. */
+  Proto bytesOf(Proto other) {
+    try {
+      out.writeRawBytes(other.toByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return this;
+  }
+
   byte[] toByteArray() {
     try {
       out.flush();

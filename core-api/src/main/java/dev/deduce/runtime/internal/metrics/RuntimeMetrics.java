@@ -56,8 +56,9 @@ public final class RuntimeMetrics {
         .register(registry);
   }
 
-  public VersionMeters version(String model, String version, CircuitBreaker breaker) {
-    return new VersionMeters(model, version, breaker);
+  /** The meters of one version; {@code batched} says whether its requests share engine runs. */
+  public VersionMeters version(String model, String version, CircuitBreaker breaker, boolean batched) {
+    return new VersionMeters(model, version, breaker, batched);
   }
 
   /** The meters of one model version. */
@@ -70,11 +71,12 @@ public final class RuntimeMetrics {
     private final String model;
     private final String version;
     private final Meter circuitState;
+    private final Meter batching;
     /** Registered on first use, then reused: a registry lookup per request showed up in profiles. */
     private final java.util.concurrent.ConcurrentHashMap<String, Counter> outcomes =
         new java.util.concurrent.ConcurrentHashMap<>();
 
-    private VersionMeters(String model, String version, CircuitBreaker breaker) {
+    private VersionMeters(String model, String version, CircuitBreaker breaker, boolean batched) {
       this.model = model;
       this.version = version;
       Tags tags = Tags.of("model", model, "version", version);
@@ -87,6 +89,8 @@ public final class RuntimeMetrics {
           .tags(tags).register(registry);
       circuitState = Gauge.builder(CIRCUIT_STATE, breaker, RuntimeMetrics::stateCode)
           .description("0 closed, 1 open, 2 half-open, 3 disabled or forced").tags(tags).register(registry);
+      batching = Gauge.builder(BATCHING, () -> batched ? 1 : 0)
+          .description("1 when requests share engine runs, 0 when served one by one").tags(tags).register(registry);
     }
 
     public void outcome(String outcome) {
@@ -98,6 +102,7 @@ public final class RuntimeMetrics {
     /** Drops the gauge that holds the retired version's breaker; counts and timings stay for scraping. */
     public void retire() {
       registry.remove(circuitState);
+      registry.remove(batching);
     }
 
     private Timer timer(String name, String description, Tags tags) {

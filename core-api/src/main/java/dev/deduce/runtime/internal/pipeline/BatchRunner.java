@@ -4,7 +4,6 @@ import dev.deduce.api.DeadlineExceededException;
 import dev.deduce.api.DeduceException;
 import dev.deduce.api.EngineException;
 import dev.deduce.api.NamedTensors;
-import dev.deduce.api.Tensor;
 import dev.deduce.spi.LoadedModel;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
@@ -13,7 +12,7 @@ import io.opentelemetry.api.trace.Tracer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.TimeUnit;
 
 /** Runs one batch: drops expired requests, concatenates, runs through resilience, splits outputs per caller. */
@@ -46,15 +45,10 @@ public final class BatchRunner {
     if (batch.isEmpty()) {
       return;
     }
-    long[] rows = new long[batch.size()];
     long totalRows = 0;
     long deadline = batch.get(0).deadlineNanos;
-    List<NamedTensors> parts = new ArrayList<>(batch.size());
-    for (int i = 0; i < batch.size(); i++) {
-      Request r = batch.get(i);
-      rows[i] = r.rows;
+    for (Request r : batch) {
       totalRows += r.rows;
-      parts.add(r.inputs());
       if (r.deadlineNanos - deadline < 0) {
         deadline = r.deadlineNanos; // the batch retries only while every member may still wait
       }
@@ -68,41 +62,71 @@ public final class BatchRunner {
     Span span = sb.startSpan();
     int[] attempts = {0};
     try {
-      NamedTensors inputs = batch.size() == 1 ? parts.get(0) : NamedTensors.concat(parts);
+      v.resilience.acquire();
+    } catch (DeduceException e) {
+      failAll(batch, e, 0, span);
+      span.end();
+      return;
+    }
+    try {
       v.meters().batchSize.record(totalRows);
-      // every request was validated on admission: runAdmitted lets the engine skip checking the batch again
-      NamedTensors outputs = v.resilience.call(() -> model.runAdmitted(inputs), deadline, attempts);
+      List<NamedTensors> split = execute(v, model, batch, deadline, attempts);
       long compute = System.nanoTime() - start;
       v.meters().compute.record(Duration.ofNanos(compute));
-      List<NamedTensors> split = batch.size() == 1 ? List.of(outputs) : split(v, outputs, rows, totalRows);
+      v.resilience.succeeded(start);
       Outcomes.Run run = new Outcomes.Run(start, compute, attempts[0], batch.size());
       for (int i = 0; i < batch.size(); i++) {
         outcomes.succeed(batch.get(i), split.get(i), run);
       }
     } catch (DeduceException e) {
-      failAll(batch, e, attempts[0], span);
-    } catch (RuntimeException e) {
-      failAll(batch, new EngineException("model '" + v.model() + "' version '" + v.version() + "' failed: " + e, e),
-          attempts[0], span);
+      if (Isolation.applies(e)) {
+        span.addEvent("isolating the failure: " + e.kind());
+        new Isolation(this, outcomes, v, model, start, attempts).settle(batch, e);
+      } else {
+        v.resilience.failed(start, e);
+        failAll(batch, e, attempts[0], span);
+      }
     } finally {
       span.setAttribute("deduce.attempts", attempts[0]);
       span.end();
     }
   }
 
-  private static List<NamedTensors> split(ServingVersion v, NamedTensors outputs, long[] rows, long totalRows) {
-    for (Map.Entry<String, Tensor> e : outputs.asMap().entrySet()) {
-      Tensor t = e.getValue();
-      if (t.rank() == 0 || t.dim(0) != totalRows) {
-        throw new EngineException("model '" + v.model() + "' version '" + v.version() + "' returned output '"
-            + e.getKey() + "' of shape " + java.util.Arrays.toString(t.shape()) + " for a batch of " + totalRows
-            + " rows; expected dimension 0 to be " + totalRows + ", as its signature declares it batched");
+  /**
+   * Runs {@code part} as one engine run (with retries of transient failures) and returns each request's outputs.
+   *
+   * @throws DeduceException what the engine threw, any other exception as an {@link EngineException}
+   */
+  List<NamedTensors> execute(ServingVersion v, LoadedModel model, List<Request> part, long deadline,
+      int[] attempts) {
+    UnaryOperator<NamedTensors> engine = in -> v.resilience.attempt(() -> model.runAdmitted(in), deadline, attempts);
+    String who = v.who();
+    Padding padding = v.checks().padding();
+    try {
+      if (part.size() == 1) {
+        Request r = part.get(0);
+        if (r.rows > v.batcher.maxRows() && v.batches()) {
+          return List.of(Assembly.runInParts(who, r.inputs(), r.rows, v.batcher.maxRows(), padding, engine));
+        }
+        if (padding == null) {
+          return List.of(engine.apply(r.inputs()));
+        }
       }
+      long[] rows = new long[part.size()];
+      List<NamedTensors> parts = new ArrayList<>(part.size());
+      for (int i = 0; i < part.size(); i++) {
+        rows[i] = part.get(i).rows;
+        parts.add(part.get(i).inputs());
+      }
+      return Assembly.run(who, parts, rows, padding, engine);
+    } catch (DeduceException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new EngineException(who + " failed: " + e, e);
     }
-    return outputs.split(rows);
   }
 
-  private void failAll(List<Request> batch, DeduceException e, int attempts, Span span) {
+  void failAll(List<Request> batch, DeduceException e, int attempts, Span span) {
     span.recordException(e);
     span.setStatus(StatusCode.ERROR, e.kind().name());
     for (Request r : batch) {

@@ -23,6 +23,16 @@ final class Batcher {
     this.delayNanos = s.maxQueueDelay().toNanos();
   }
 
+  /** Whether requests are combined at all. */
+  boolean batches() {
+    return batching;
+  }
+
+  /** The most rows in one engine run when batching. */
+  long maxRows() {
+    return maxRows;
+  }
+
   /** Whether a request that finds nothing queued is sent alone at once: batching off, or no queue delay. */
   boolean sendsAloneAtOnce() {
     return !batching || delayNanos == 0;

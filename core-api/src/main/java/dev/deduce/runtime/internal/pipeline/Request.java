@@ -9,6 +9,7 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,7 +51,7 @@ public final class Request {
     this.span = span;
     this.enqueuedNanos = submittedNanos;
     NamedTensors in = record.inputs();
-    // dtype, rank, then the dims (batch dim as -1) of each input, in input order
+    // dtype, rank, then the dims (batch dim and padded dim as -1) of each input, in input order
     int dims = 0;
     for (Tensor t : in.asMap().values()) {
       dims += t.rank();
@@ -60,7 +61,9 @@ public final class Request {
     long r = 1;
     boolean first = true;
     boolean batched = version.signature().batched();
-    for (Tensor t : in.asMap().values()) {
+    Padding padding = version.checks().padding();
+    for (Map.Entry<String, Tensor> e : in.asMap().entrySet()) {
+      Tensor t = e.getValue();
       long[] shape = t.shape();
       if (batched && shape.length > 0) {
         if (first) {
@@ -68,6 +71,12 @@ public final class Request {
           first = false;
         }
         shape[0] = -1;
+      }
+      int[] padded = padding == null ? null : padding.inputDims(e.getKey());
+      if (padded != null) {
+        for (int axis : padded) {
+          shape[axis] = -1; // requests that differ only here share a batch, padded to one length
+        }
       }
       key[k++] = t.dtype().ordinal();
       key[k++] = shape.length;

@@ -5,16 +5,18 @@ import dev.deduce.runtime.ModelSettings;
 import dev.deduce.api.DeadlineExceededException;
 import dev.deduce.api.DeduceException;
 import dev.deduce.api.OverloadedException;
+import dev.deduce.api.TransientEngineException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * The circuit breaker and retry of one model version (Resilience4j): the breaker sees one call per batch, retries
+ * The circuit breaker and retry of one model version (Resilience4j): the breaker sees one outcome per batch, retries
  * inside it only follow transient failures, back off exponentially with jitter, and never start past the deadline.
  */
 final class Resilience {
@@ -47,8 +49,43 @@ final class Resilience {
     return breaker;
   }
 
-  /** Runs {@code call} through breaker and retry; {@code attempts[0]} counts the engine runs made. */
-  <T> T call(Supplier<T> call, long deadlineNanos, int[] attempts) {
+  /**
+   * Takes the breaker's permit for one batch; every permit ends in {@link #succeeded}, {@link #failed} or
+   * {@link #released}. The outcome is reported after the batch is settled, so a failure isolation traces to one
+   * request's input never counts against the engine.
+   *
+   * @throws OverloadedException when the breaker is open
+   */
+  void acquire() {
+    try {
+      breaker.acquirePermission();
+    } catch (CallNotPermittedException e) {
+      throw new OverloadedException("circuit breaker of " + name + " is " + breaker.getState()
+          + " after a failure rate of " + breaker.getMetrics().getFailureRate() + "%; expected the engine to"
+          + " recover, try again later", e);
+    }
+  }
+
+  /** The batch that took a permit at {@code startNanos} ran: the engine is healthy. */
+  void succeeded(long startNanos) {
+    breaker.onSuccess(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** The batch failed with {@code e}; the breaker counts it when it is the engine's kind of failure. */
+  void failed(long startNanos, Throwable e) {
+    breaker.onError(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS, e);
+  }
+
+  /** The batch proved nothing about the engine (every failure was the callers'): the permit is returned unused. */
+  void released() {
+    breaker.releasePermission();
+  }
+
+  /**
+   * Runs {@code call} with retries of transient failures within the deadline, inside a permit taken with
+   * {@link #acquire}; {@code attempts[0]} counts the engine runs made.
+   */
+  <T> T attempt(Supplier<T> call, long deadlineNanos, int[] attempts) {
     Budget budget = new Budget(deadlineNanos);
     // A Retry per call lets its predicate and backoff see this call's deadline; the config values are per version.
     Retry retry = Retry.of(breaker.getName(), RetryConfig.<T>custom()
@@ -61,13 +98,9 @@ final class Resilience {
       return call.get();
     };
     try {
-      return breaker.executeSupplier(Retry.decorateSupplier(retry, counted));
-    } catch (CallNotPermittedException e) {
-      throw new OverloadedException("circuit breaker of " + name + " is " + breaker.getState()
-          + " after a failure rate of " + breaker.getMetrics().getFailureRate() + "%; expected the engine to"
-          + " recover, try again later", e);
-    } catch (DeduceException e) {
-      if (retryable(e) && budget.stoppedByDeadline) {
+      return Retry.decorateSupplier(retry, counted).get();
+    } catch (TransientEngineException e) {
+      if (budget.stoppedByDeadline) {
         throw new DeadlineExceededException(name + " failed transiently " + attempts[0] + " time(s) and another"
             + " retry would pass the request deadline; last failure: " + e.getMessage(), e);
       }

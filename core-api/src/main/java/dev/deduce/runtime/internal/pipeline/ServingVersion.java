@@ -27,6 +27,8 @@ public final class ServingVersion {
   private final String version;
   private final ModelSignature signature;
   private final ModelSettings settings;
+  private final BatchPlan checks;
+  private final String who;
   final Batcher batcher;
   final Resilience resilience;
   private final RuntimeMetrics.VersionMeters meters;
@@ -43,7 +45,7 @@ public final class ServingVersion {
 
   /** A version serving {@code instances} (one per concurrent run) from the model's shared {@code queue}. */
   public ServingVersion(String model, String version, List<LoadedModel> instances, ModelSettings settings,
-      ModelQueue queue, RuntimeMetrics metrics, BooleanSupplier closing) {
+      BatchPlan checks, ModelQueue queue, RuntimeMetrics metrics, BooleanSupplier closing) {
     this.model = model;
     this.version = version;
     this.instances = List.copyOf(instances);
@@ -51,14 +53,16 @@ public final class ServingVersion {
     this.settings = settings;
     this.queue = queue;
     this.closing = closing;
-    this.batcher = new Batcher(settings, signature.batched());
+    this.checks = checks;
+    this.who = "model '" + model + "' version '" + version + "'";
+    this.batcher = new Batcher(settings, signature.batched() && checks.batch());
     this.slots = new Slot[this.instances.size()];
     for (int i = 0; i < slots.length; i++) {
       slots[i] = new Slot(this.instances.get(i));
     }
     Runnable[] retried = new Runnable[1];
     this.resilience = new Resilience(model, version, settings, () -> retried[0].run());
-    this.meters = metrics.version(model, version, resilience.breaker());
+    this.meters = metrics.version(model, version, resilience.breaker(), batcher.batches());
     retried[0] = meters.retries::increment;
   }
 
@@ -70,12 +74,27 @@ public final class ServingVersion {
     return version;
   }
 
+  /** "model 'm' version 'v'", for messages; built once, as batches name it on every run. */
+  String who() {
+    return who;
+  }
+
   public ModelSignature signature() {
     return signature;
   }
 
   public ModelSettings settings() {
     return settings;
+  }
+
+  /** What the deploy-time checks found. */
+  public BatchPlan checks() {
+    return checks;
+  }
+
+  /** Whether requests share engine runs: batching on, a batchable signature, and invariant answers. */
+  public boolean batches() {
+    return batcher.batches();
   }
 
   RuntimeMetrics.VersionMeters meters() {

@@ -5,6 +5,9 @@ import dev.deduce.api.ModelSignature;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.runtime.Deployment;
 import dev.deduce.runtime.ModelSettings;
+import dev.deduce.runtime.internal.pipeline.BatchPlan;
+import dev.deduce.runtime.internal.pipeline.InvarianceCheck;
+import dev.deduce.runtime.internal.pipeline.Padding;
 import dev.deduce.spi.InferenceEngine;
 import dev.deduce.spi.LoadedModel;
 import java.util.ArrayList;
@@ -26,10 +29,12 @@ public final class Instances {
 
   private final List<LoadedModel> models;
   private final ModelSettings settings;
+  private final BatchPlan checks;
 
-  private Instances(List<LoadedModel> models, ModelSettings settings) {
+  private Instances(List<LoadedModel> models, ModelSettings settings, BatchPlan checks) {
     this.models = List.copyOf(models);
     this.settings = settings;
+    this.checks = checks;
   }
 
   /**
@@ -53,7 +58,7 @@ public final class Instances {
       }
       List<LoadedModel> serving = served.equals(first.signature()) ? loaded : adapt(loaded, served);
       warmUp(d, serving, settings);
-      return new Instances(serving, settings);
+      return new Instances(serving, settings, plan(d, serving.get(0), served, settings));
     } catch (RuntimeException e) {
       closeAll(loaded);
       throw e;
@@ -67,6 +72,11 @@ public final class Instances {
 
   public ModelSettings settings() {
     return settings;
+  }
+
+  /** What the checks at deploy found: whether to batch, and an input known to run. */
+  public BatchPlan checks() {
+    return checks;
   }
 
   /** Closes every distinct model; for a deployment that will not be served after all. */
@@ -98,6 +108,42 @@ public final class Instances {
             + " deployed", e);
       }
     }
+  }
+
+  /**
+   * Whether the version batches, with what padding, and its probe input: batching on and a batchable signature, then
+   * the invariance check (unless turned off) decides; a mismatch serves it unbatched, or fails the deploy when
+   * {@code batching.require-invariance} is set.
+   */
+  private static BatchPlan plan(Deployment d, LoadedModel model, ModelSignature served, ModelSettings s) {
+    String who = "model '" + d.model() + "' version '" + d.version() + "'";
+    Padding padding;
+    try {
+      padding = Padding.of(served, s.pad());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(who + ": " + e.getMessage(), e);
+    }
+    NamedTensors probe = s.warmUp().isEmpty() ? null : s.warmUp().get(0);
+    boolean batchable = s.batchingEnabled() && served.batched() && s.maxBatchSize() > 1;
+    if (!batchable || !s.checkInvariance()) {
+      return new BatchPlan(batchable, "", batchable ? padding : null, probe);
+    }
+    InvarianceCheck.Outcome o = InvarianceCheck.run(who, model, padding, s.warmUp(),
+        s.batching().invarianceTolerance());
+    probe = probe != null ? probe : o.probe();
+    if (!o.checked()) {
+      LOG.info("{}: batch invariance not checked: {}", who, o.detail());
+    } else if (!o.invariant()) {
+      if (s.requireInvariance()) {
+        throw new EngineException(who + " answers differently in a batch than alone: " + o.detail() + "; expected"
+            + " the same answers, as batching.require-invariance = true demands, so the version was not deployed");
+      }
+      String note = who + " is served unbatched: it answers differently in a batch than alone (" + o.detail()
+          + "); set batching.enabled = false to silence this, or fix the model";
+      LOG.warn(note);
+      return new BatchPlan(false, note, null, probe);
+    }
+    return new BatchPlan(true, "", padding, probe);
   }
 
   private static Set<LoadedModel> distinct(List<LoadedModel> models) {

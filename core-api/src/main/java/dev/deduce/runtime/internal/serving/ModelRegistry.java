@@ -70,7 +70,8 @@ public final class ModelRegistry {
         throw new IllegalStateException("model '" + model + "' version '" + version + "' is already deployed;"
             + " expected a new version, or retire this one first");
       }
-      v = new ServingVersion(model, version, instances.models(), instances.settings(), e.queue, metrics, closing);
+      v = new ServingVersion(model, version, instances.models(), instances.settings(), instances.checks(), e.queue,
+          metrics, closing);
       v.start(runner);
       e.queue.capacity(capacity);
       e.versions.put(version, v);
@@ -132,6 +133,11 @@ public final class ModelRegistry {
     Entry e = models.get(model);
     ServingVersion v = e == null ? null : e.serving;
     return Optional.ofNullable(v).map(ServingVersion::version);
+  }
+
+  /** The deployed models' names, sorted. */
+  public List<String> names() {
+    return List.copyOf(new TreeSet<>(models.keySet()));
   }
 
   public List<String> versions(String model) {

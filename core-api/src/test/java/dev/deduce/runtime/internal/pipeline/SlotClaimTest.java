@@ -15,7 +15,7 @@ class SlotClaimTest {
   void anInstanceCannotBeClaimedWhileARequestIsQueuedOrByTwoCallers() {
     ModelQueue queue = new ModelQueue("m", 8);
     ServingVersion v = new ServingVersion("m", "1", List.of(Fixtures.doublerModel()),
-        Fixtures.settings().batchingEnabled(false).build(), queue, new RuntimeMetrics(new SimpleMeterRegistry()),
+        Fixtures.settings().batchingEnabled(false).build(), BatchPlan.none(false), queue, new RuntimeMetrics(new SimpleMeterRegistry()),
         () -> false);
     queue.reserve(Duration.ZERO);
     assertThat(queue.claimIdle(v)).isNull();
