@@ -107,7 +107,7 @@ class DjlEngineTest {
       "device|tpu|auto, cpu or gpu",
       "device|gpu|sees no GPU",
       "maxElements|4096|unknown option 'maxElements'",
-      "inputs|x:FLOAT32[-1,sixteen]|option inputs: 'x:FLOAT32[-1,sixteen]' has dimension 'sixteen'",
+      "inputs|x:FLOAT32[-1,1.5]|option inputs: 'x:FLOAT32[-1,1.5]' has dimension '1.5'",
       "outputs|probs:STRING[-1]|does not carry",
       "intraOpThread|2|unknown option 'intraOpThread'"})
   void badOptionIsALoadErrorSayingWhatWasExpected(String key, String value, String expected) throws IOException {
