@@ -313,7 +313,7 @@ public final class DeduceRuntime implements InferenceService {
     if (!closing.compareAndSet(false, true)) {
       return;
     }
-    List<CompletableFuture<Void>> retiring = new ArrayList<>(models.retireAll());
+    List<CompletableFuture<Void>> retiring = models.retireAll();
     try {
       CompletableFuture.allOf(retiring.toArray(new CompletableFuture<?>[0]))
           .get(settings.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);

@@ -154,8 +154,7 @@ public final class Request {
    * acknowledged.
    */
   public void refuse(DeduceException e) {
-    state.set(FINISHED);
-    finish(e);
+    finish(e, null);
   }
 
   /** Ends the span, releases the version and completes the future, once; {@code error} null means success. */
@@ -179,10 +178,6 @@ public final class Request {
     } else {
       future.complete(result);
     }
-  }
-
-  private void finish(DeduceException error) {
-    finish(error, null);
   }
 
   /**
