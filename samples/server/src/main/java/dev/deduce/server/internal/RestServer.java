@@ -233,8 +233,13 @@ public final class RestServer {
   }
 
   private static List<Map<String, Object>> specs(List<TensorSpec> specs) {
-    return specs.stream().map(s -> Map.<String, Object>of("name", s.name(), "datatype", Datatypes.name(s.dtype()),
-        "shape", s.shape())).toList();
+    return specs.stream().map(s -> {
+      Map<String, Object> m = new LinkedHashMap<>(); // the spec's field order, as other servers answer
+      m.put("name", s.name());
+      m.put("datatype", Datatypes.name(s.dtype()));
+      m.put("shape", s.shape());
+      return m;
+    }).toList();
   }
 
   /** Reads, checks against the model and decodes a request body: what infer and jobs share. */
