@@ -123,9 +123,19 @@ final class ServerFixture implements AutoCloseable {
 
   /** The error message of a failed response, checking the body is exactly {"error": "..."}. */
   static String error(HttpResponse<String> r) {
-    JsonNode n = json(r);
+    return error(r.body());
+  }
+
+  /** The error message of a failed response body, checking it is exactly {"error": "..."}. */
+  static String error(String body) {
+    JsonNode n;
+    try {
+      n = JSON.readTree(body);
+    } catch (IOException e) {
+      throw new UncheckedIOException("not JSON: " + body, e);
+    }
     if (n.size() != 1 || !n.path("error").isTextual()) {
-      throw new AssertionError("expected {\"error\": ...}, got " + r.body());
+      throw new AssertionError("expected {\"error\": ...}, got " + body);
     }
     return n.get("error").textValue();
   }
