@@ -123,8 +123,9 @@ public final class ServerMain {
     }
     DeduceHost host = b.start();
     try {
+      String storeId = Optional.ofNullable(opts.get("store")).or(runtimeSettings::storeId).orElse("");
       host.startup().forEach(st -> LOG.info("{} started in {} ms{}", st.name(), st.took().toMillis(),
-          detail(host, st.name())));
+          detail(host, st.name(), storeId)));
       DeduceServer server = DeduceServer.start(host, s, models);
       LOG.info("ready: {}, durability {}", host.health().ready() ? "every model serving"
           : "NOT ready (" + String.join("; ", host.health().reasons()) + ")", host.runtime().durability());
@@ -135,12 +136,12 @@ public final class ServerMain {
     }
   }
 
-  private static String detail(DeduceHost host, String stage) {
+  private static String detail(DeduceHost host, String stage, String storeId) {
     switch (stage) {
       case "plugins":
         return ": engines " + host.runtime().engineFormats().keySet();
       case "store":
-        return host.store().map(x -> ": " + x.getClass().getSimpleName() + ", " + host.runtime().recovering()
+        return host.store().map(x -> ": " + storeId + ", " + host.runtime().recovering()
             + " PENDING requests to recover").orElse(": none");
       case "repository":
         return host.repository().map(r -> ": models " + r.models()).orElse(": none");
