@@ -23,6 +23,8 @@ final class Exchange {
   static final String REQUEST_ID_HEADER = "Deduce-Request-Id";
   static final String HEADER_LENGTH = "Inference-Header-Content-Length";
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Bytes of a refused body read and dropped at least, so the refusal reaches a client still sending. */
+  private static final long SWALLOW_MIN = 4L << 20;
 
   private final HttpExchange http;
   private final List<String> path;
@@ -96,6 +98,7 @@ final class Exchange {
     if (declared != null) {
       try {
         if (Long.parseLong(declared.trim()) > max) {
+          swallow(max);
           throw tooLarge(declared + " bytes", max);
         }
       } catch (NumberFormatException e) {
@@ -110,6 +113,7 @@ final class Exchange {
       for (int n; (n = in.read(buf)) > 0; ) {
         total += n;
         if (total > max) {
+          swallow(max);
           throw tooLarge("more than " + max + " bytes", max); // a chunked body with no length declared
         }
         out.write(buf, 0, n);
@@ -117,6 +121,27 @@ final class Exchange {
       return out.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Reads and drops up to {@code max} more bytes of a refused body, and asks the client to close. Closing a socket
+   * with unread bytes makes TCP reset the connection, and the reset can destroy the 413 before the client reads it.
+   */
+  private void swallow(long max) {
+    http.getResponseHeaders().set("Connection", "close");
+    try {
+      InputStream in = http.getRequestBody();
+      byte[] buf = new byte[16384];
+      for (long left = Math.max(max, SWALLOW_MIN); left > 0; ) {
+        int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+        if (n < 0) {
+          return;
+        }
+        left -= n;
+      }
+    } catch (IOException e) {
+      // the client stopped sending; the 413 still goes out
     }
   }
 
