@@ -1,6 +1,7 @@
 package dev.deduce.store.cozo;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.deduce.api.ErrorKind;
 import dev.deduce.api.StoreException;
 import dev.deduce.spi.HistoryQuery;
 import dev.deduce.spi.NativeQuery;
@@ -24,7 +25,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Deduce's records in CozoDB relations. The engine keeps data in memory; {@link DurableCozo} makes every accepted
@@ -38,11 +42,14 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
   static final String LOG = DurableCozo.LOG;
   private static final int MAX_K = 10_000;
 
+  private static final Logger LOGGER = LoggerFactory.getLogger(CozoStore.class);
+
   private final Path folder;
   private final CozoStoreOptions options;
   private final Object lock = new Object();
   // callers waiting for the lock: the background indexer steps aside for them
   private final AtomicInteger waiting = new AtomicInteger();
+  private final AtomicLong skippedEmbeddings = new AtomicLong();
   private int indexedGeneration;
   private final DurableCozo cozo;
   private final RecordRows records;
@@ -142,8 +149,19 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     List<List<Object>> embeddings = new ArrayList<>();
     List<String> embedded = new ArrayList<>();
     List<byte[]> outputs = new ArrayList<>();
-    for (ResultRecord r : first.values()) {
-      float[] e = RecordChecks.embedding(options, r);
+    for (Map.Entry<String, ResultRecord> entry : first.entrySet()) {
+      ResultRecord r = entry.getValue();
+      byte[] encoded;
+      try {
+        encoded = RecordChecks.encode(options, r.requestId(), "outputs", r.outputs());
+      } catch (IllegalArgumentException tooLarge) {
+        // stored FAILED with the reason: refusing the record would leave it PENDING, to be re-run at every start
+        r = ResultRecord.failed(r.request(), r.version(), ErrorKind.STORE, tooLarge.getMessage(), r.completedAt(),
+            r.attempts());
+        entry.setValue(r);
+        encoded = null;
+      }
+      float[] e = RecordChecks.embedding(options, r, this::skipEmbedding);
       if (e != null) {
         List<Object> v = new ArrayList<>(e.length);
         for (float f : e) {
@@ -152,7 +170,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
         embeddings.add(List.of(r.requestId(), v));
         embedded.add(r.requestId());
       }
-      outputs.add(RecordChecks.encode(options, r.requestId(), "outputs", r.outputs()));
+      outputs.add(encoded);
     }
     waiting.incrementAndGet();
     synchronized (lock) {
@@ -179,6 +197,16 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
       // durable and readable now; an id whose outcome lost to an earlier one is indexed with the stored vector
       index.enqueue(embedded);
     }
+  }
+
+  /** Results stored without their vector because it could not be indexed, since this store opened. */
+  long skippedEmbeddings() {
+    return skippedEmbeddings.get();
+  }
+
+  private void skipEmbedding(String why) {
+    LOGGER.warn("result stored without its embedding ({} skipped since open): {}", skippedEmbeddings.incrementAndGet(),
+        why);
   }
 
   @Override

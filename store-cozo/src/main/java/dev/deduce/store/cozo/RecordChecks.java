@@ -6,29 +6,36 @@ import dev.deduce.api.RequestStatus;
 import dev.deduce.api.Tensor;
 import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.TensorCodec;
+import java.util.function.Consumer;
 
 /** What a record must satisfy before anything of it is written, with the store options that set the limits. */
 final class RecordChecks {
 
   private RecordChecks() {}
 
-  /** The embedding to store for {@code r}, or null when it has none; fails naming a wrong shape or non-finite value. */
-  static float[] embedding(CozoStoreOptions options, ResultRecord r) {
+  /**
+   * The embedding to store for {@code r}, or null when it has none or cannot be indexed (a wrong dtype or size, a
+   * NaN or infinity): then {@code skipped} hears why. The result itself is stored either way, because a result the
+   * store refused would stay PENDING and be run again, and refused again, at every start.
+   */
+  static float[] embedding(CozoStoreOptions options, ResultRecord r, Consumer<String> skipped) {
     String name = options.embeddingOutput();
     if (name == null || r.status() != RequestStatus.DONE || !r.outputs().contains(name)) {
       return null;
     }
     Tensor t = r.outputs().get(name);
     if (t.dtype() != DataType.FLOAT32 || t.elementCount() != options.embeddingDim()) {
-      throw new IllegalArgumentException("output '" + name + "' of request " + r.requestId() + " is "
-          + t.dtype() + " with " + t.elementCount() + " elements; expected FLOAT32 with "
-          + options.embeddingDim() + " (store option " + CozoStoreOptions.EMBEDDING_DIM + ")");
+      skipped.accept("output '" + name + "' of request " + r.requestId() + " is " + t.dtype() + " with "
+          + t.elementCount() + " elements; expected FLOAT32 with " + options.embeddingDim() + " (store option "
+          + CozoStoreOptions.EMBEDDING_DIM + ")");
+      return null;
     }
     float[] v = t.toFloatArray();
     for (float f : v) {
       if (!Float.isFinite(f)) {
-        throw new IllegalArgumentException("output '" + name + "' of request " + r.requestId() + " holds " + f
+        skipped.accept("output '" + name + "' of request " + r.requestId() + " holds " + f
             + "; expected finite numbers to index");
+        return null;
       }
     }
     return v;
