@@ -30,6 +30,8 @@ final class DurableCozo implements AutoCloseable {
 
   private static final Logger LOG_ = LoggerFactory.getLogger(DurableCozo.class);
   private static final Pattern LOG_NAME = Pattern.compile("data(?:-(\\d+))?\\.log");
+  // pauses before writing a failed log group again: under a second in all, with the store's lock held
+  private static final long[] WRITE_RETRY_MILLIS = {20, 100, 400};
 
   private final Path folder;
   private final Supplier<CozoRunner> engines;
@@ -52,6 +54,8 @@ final class DurableCozo implements AutoCloseable {
   private long lastSnapshotBytes;
   // counts engine (re)builds: derived state such as the HNSW index is gone after each
   private int generation;
+  // the last log write failed after its retries: the next commit reserves its bytes before touching memory
+  private boolean lastWriteFailed;
 
   DurableCozo(Path folder, CozoStoreOptions options, Supplier<CozoRunner> engines, Object lock) {
     this.folder = folder;
@@ -79,6 +83,13 @@ final class DurableCozo implements AutoCloseable {
    */
   CozoDb.Rows commit(Log.Group group, String op, String script, Map<String, Object> params) {
     String json = CozoDb.write(params);
+    // op is one of two fixed words; the parameters are spliced in as the JSON already written for Cozo
+    String record = "{\"op\":\"" + op + "\",\"params\":" + json + "}";
+    group.seal(record);
+    if (lastWriteFailed) {
+      // while the disk refuses writes, each call fails here with memory untouched, instead of a rebuild per call
+      group.reserve();
+    }
     CozoDb.Rows out;
     try {
       out = db.runJson(script, json);
@@ -86,12 +97,12 @@ final class DurableCozo implements AutoCloseable {
       rebuild();
       throw new StoreException(e.getMessage() + "; the engine was rebuilt from the last durable state", e);
     }
-    // op is one of two fixed words; the parameters are spliced in as the JSON already written for Cozo
-    String record = "{\"op\":\"" + op + "\",\"params\":" + json + "}";
     try {
-      group.commit(record);
-    } catch (RuntimeException e) {
+      writeWithRetries(group);
+      lastWriteFailed = false;
+    } catch (StoreException e) {
       // memory now holds what the disk does not: go back to what is durable
+      lastWriteFailed = true;
       rebuild();
       throw e;
     }
@@ -107,6 +118,28 @@ final class DurableCozo implements AutoCloseable {
     }
     compactIfDue();
     return out;
+  }
+
+  // a disk that is full for a moment (a log rotated, a temp file deleted) should not cost a rebuild
+  private void writeWithRetries(Log.Group group) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        group.write();
+        return;
+      } catch (StoreException e) {
+        if (attempt >= WRITE_RETRY_MILLIS.length) {
+          throw e;
+        }
+        LOG_.warn("writing the data log in {} failed; retrying in {} ms: {}", folder, WRITE_RETRY_MILLIS[attempt],
+            e.getMessage());
+        try {
+          Thread.sleep(WRITE_RETRY_MILLIS[attempt]);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   private void compactIfDue() {

@@ -30,6 +30,15 @@ final class Log implements AutoCloseable {
   static final int HEADER = 8;
   private static final int MAX_RECORD = Integer.MAX_VALUE - 64;
 
+  /** Opens a log's file for reading and writing. */
+  interface Channels {
+    FileChannel open(Path file) throws IOException;
+  }
+
+  // the one seam for disk faults: tests put a channel here that fails its writes as a full disk does
+  static volatile Channels channels = f -> FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.READ,
+      StandardOpenOption.WRITE);
+
   private final Path file;
   private final FileChannel channel;
   private long end;
@@ -47,7 +56,7 @@ final class Log implements AutoCloseable {
   static Log open(Path file, long from, List<String> commitsOut) {
     FileChannel ch = null;
     try {
-      ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      ch = channels.open(file);
       long size = ch.size();
       if (size < from) {
         throw new StoreException("data log " + file + " holds " + size + " bytes but the snapshot covers " + from
@@ -161,10 +170,38 @@ final class Log implements AutoCloseable {
 
     /** Appends the blobs and {@code commitJson} and forces them to disk; on failure the file is cut back. */
     void commit(String commitJson) {
+      seal(commitJson);
+      write();
+    }
+
+    /** Adds the commit record: the group is complete and its size known. */
+    void seal(String commitJson) {
       add(COMMIT, commitJson.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Writes zeros over the sealed group's extent and forces them, so a disk without room fails here, before memory
+     * holds anything the file lacks. Zeros read as a torn tail, so a crash before {@link #write} drops them.
+     */
+    void reserve() {
       long start = end;
       try {
-        ByteBuffer[] all = buffers.toArray(ByteBuffer[]::new);
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(next - start, 1 << 20));
+        for (long at = start; at < next; ) {
+          zeros.clear().limit((int) Math.min(zeros.capacity(), next - at));
+          at += channel.write(zeros, at);
+        }
+        channel.force(false);
+      } catch (IOException e) {
+        throw cutBack(start, e);
+      }
+    }
+
+    /** Writes the sealed group and forces it to disk; on failure the file is cut back and it may be written again. */
+    void write() {
+      long start = end;
+      try {
+        ByteBuffer[] all = buffers.stream().map(ByteBuffer::duplicate).toArray(ByteBuffer[]::new);
         long want = next - start;
         long written = 0;
         channel.position(start);
@@ -174,13 +211,17 @@ final class Log implements AutoCloseable {
         channel.force(false);
         end = next;
       } catch (IOException e) {
-        try {
-          channel.truncate(start);
-        } catch (IOException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-        throw new StoreException("cannot write data log " + file + ": " + e.getMessage(), e);
+        throw cutBack(start, e);
       }
+    }
+
+    private StoreException cutBack(long start, IOException e) {
+      try {
+        channel.truncate(start);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      return new StoreException("cannot write data log " + file + ": " + e.getMessage(), e);
     }
 
     private void add(byte kind, byte[] data) {
