@@ -285,6 +285,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
           + "?[id] := *deduce_request{id}");
     }
     Map<String, Object> p = params == null ? Map.of() : params;
+    QueryParams.check(p);
     waiting.incrementAndGet();
     synchronized (lock) {
       waiting.decrementAndGet();

@@ -207,6 +207,18 @@ class CozoStoreTest {
     assertThat(nearest(store, new float[] {1, 0, 0}, 1).get(0).distance()).isZero();
   }
 
+  @Test
+  void aQueryParameterCozoCannotTakeIsRefusedNamingTheParameterAndWhatItHolds() {
+    assertThatThrownBy(() -> query(store, "?[x] := x = $when", Map.of("when", java.time.Instant.EPOCH)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("$when holds a java.time.Instant", "expected null, a boolean, a finite number");
+    assertThatThrownBy(() -> query(store, "?[x] := x = $v", Map.of("v", List.of(1.0, Double.NaN))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("$v[1] holds the number NaN");
+    assertThatThrownBy(() -> query(store, "?[x] := x = $m", Map.of("m", Map.of("k", new Object()))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("$m.k holds a java.lang.Object");
+    assertThat(query(store, "?[x] := x = $v", Map.of("v", new float[] {1, 2}))).hasSize(1);
+  }
+
   static void awaitIndexed(Store store) throws InterruptedException {
     assertThat(((CozoStore) store).awaitIndexed(30_000)).as("HNSW index caught up within 30 s").isTrue();
   }
