@@ -16,16 +16,18 @@ import java.util.Objects;
  * @param stable      whether the last {@code stability.windows} windows agreed within the tolerance
  * @param measured    the last {@code stability.windows} windows (or all, if fewer) merged: what is reported
  * @param errors      failed requests in all measurement windows, by error kind
+ * @param firstErrors the first distinct messages of each kind, with how often each came (a few per kind)
  * @param checks      one per target, plus stability and errors
  */
 public record SlaResult(String name, String model, String version, int concurrency, int batch, List<Stats> windows,
-    boolean stable, Stats measured, Map<String, Long> errors, List<Check> checks) {
+    boolean stable, Stats measured, Map<String, Long> errors, List<ErrorSample> firstErrors, List<Check> checks) {
 
   /** Copies the lists and map. */
   public SlaResult {
     Objects.requireNonNull(name, "name");
     windows = List.copyOf(windows);
     errors = Map.copyOf(errors);
+    firstErrors = List.copyOf(firstErrors);
     checks = List.copyOf(checks);
   }
 
@@ -49,6 +51,15 @@ public record SlaResult(String name, String model, String version, int concurren
       long p99, long max, double mean, long queueP50, long queueP99, double queueMean, long computeP50,
       long computeP99, double computeMean) {
   }
+
+  /**
+   * One distinct failure message.
+   *
+   * @param kind    the error kind, e.g. {@code INVALID_INPUT}
+   * @param message the message, shortened to {@value SlaRunner#MESSAGE_CHARS} characters
+   * @param count   how many failures in the measurement windows had it
+   */
+  public record ErrorSample(String kind, String message, long count) {}
 
   /**
    * One target and how the measurement compares with it.

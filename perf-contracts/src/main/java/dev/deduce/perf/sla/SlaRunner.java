@@ -32,6 +32,11 @@ import org.HdrHistogram.Recorder;
  */
 public final class SlaRunner {
 
+  /** Longest failure message kept in a result. */
+  static final int MESSAGE_CHARS = 300;
+  // distinct messages kept per error kind: enough to see a pattern, few enough to read
+  private static final int MESSAGES_PER_KIND = 3;
+
   private final InferenceService service;
 
   /** A runner over {@code service}, which must already serve the models the SLAs name. */
@@ -50,9 +55,10 @@ public final class SlaRunner {
     Objects.requireNonNull(spec, "spec must not be null");
     String version = spec.version().orElse(null);
     ModelSignature signature = service.signature(spec.model(), version);
-    List<NamedTensors> inputs = new ArrayList<>();
+    List<NamedTensors> samples = spec.requests().map(SampleRequests::read).orElse(List.of());
+    List<List<NamedTensors>> inputs = new ArrayList<>();
     for (int i = 0; i < spec.concurrency(); i++) {
-      inputs.add(inputs(spec, signature, i));
+      inputs.add(SlaInputs.forCaller(spec, signature, i, samples));
     }
     Load load = new Load(spec, inputs);
     load.start();
@@ -73,53 +79,11 @@ public final class SlaRunner {
         }
       }
       load.stop();
-      return Verdict.judge(spec, load.servedVersion(version), windows, stable, load.errorsByKind());
+      return Verdict.judge(spec, load.servedVersion(version), windows, stable, load.errorsByKind(),
+          load.firstErrors());
     } finally {
       load.stop();
     }
-  }
-
-  /** One request's inputs for caller {@code caller}: seeded, so runs are repeatable. */
-  static NamedTensors inputs(SlaSpec spec, ModelSignature signature, int caller) {
-    Map<String, long[]> shapes = spec.inputShapes();
-    for (String name : shapes.keySet()) {
-      if (signature.input(name).isEmpty()) {
-        throw new IllegalArgumentException("SLA " + spec.name() + ": inputs." + name + " names no input of model '"
-            + spec.model() + "'; expected one of " + signature.inputs().stream().map(TensorSpec::name).toList());
-      }
-    }
-    SplittableRandom random = new SplittableRandom(0x5eedL * 31 + caller);
-    NamedTensors.Builder b = NamedTensors.builder();
-    for (TensorSpec in : signature.inputs()) {
-      long[] shape = shapes.containsKey(in.name()) ? shapes.get(in.name()) : in.shape();
-      if (shape.length != in.rank()) {
-        throw new IllegalArgumentException("SLA " + spec.name() + ": inputs." + in.name() + " is "
-            + Arrays.toString(shape) + "; expected rank " + in.rank() + " like the model's " + in);
-      }
-      if (signature.batched() || shape[0] < 0) {
-        shape[0] = spec.batch();
-      }
-      for (int d = 1; d < shape.length; d++) {
-        if (shape[d] < 0) {
-          throw new IllegalArgumentException("SLA " + spec.name() + ": input '" + in.name() + "' of model '"
-              + spec.model() + "' has dynamic dimension " + d + " (" + in + "); expected its shape in the SLA, e.g."
-              + " inputs { " + in.name() + " = " + Arrays.toString(example(in.shape(), spec.batch())) + " }");
-        }
-      }
-      b.put(in.name(), ReferenceModel.random(in.dtype(), shape, random));
-    }
-    return b.build();
-  }
-
-  private static long[] example(long[] shape, int batch) {
-    long[] e = shape.clone();
-    e[0] = batch;
-    for (int i = 1; i < e.length; i++) {
-      if (e[i] < 0) {
-        e[i] = 8;
-      }
-    }
-    return e;
   }
 
   static void sleepNanos(long nanos) {
@@ -142,12 +106,14 @@ public final class SlaRunner {
   /** The closed-loop callers and what they record. */
   private final class Load {
     private final SlaSpec spec;
-    private final List<NamedTensors> inputs;
+    private final List<List<NamedTensors>> inputs;
     private final Recorder latency = new Recorder(3);
     private final Recorder queue = new Recorder(3);
     private final Recorder compute = new Recorder(3);
     private final AtomicLong failed = new AtomicLong();
     private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+    // kind -> message -> count, insertion-ordered so the first messages come first
+    private final Map<String, Map<String, LongAdder>> messages = new ConcurrentHashMap<>();
     private final List<Thread> callers = new ArrayList<>();
     private final RequestOptions options;
     private volatile boolean running = true;
@@ -155,7 +121,7 @@ public final class SlaRunner {
     private volatile String servedVersion;
     private long windowStart;
 
-    Load(SlaSpec spec, List<NamedTensors> inputs) {
+    Load(SlaSpec spec, List<List<NamedTensors>> inputs) {
       this.spec = spec;
       this.inputs = inputs;
       this.options = RequestOptions.builder().timeout(spec.requestTimeout()).build();
@@ -163,7 +129,7 @@ public final class SlaRunner {
 
     void start() {
       for (int i = 0; i < spec.concurrency(); i++) {
-        NamedTensors in = inputs.get(i);
+        List<NamedTensors> in = inputs.get(i);
         Thread t = new Thread(() -> call(in), "sla-" + spec.name() + "-" + i);
         t.setDaemon(true);
         callers.add(t);
@@ -171,36 +137,55 @@ public final class SlaRunner {
       }
     }
 
-    private void call(NamedTensors in) {
+    private void call(List<NamedTensors> in) {
       String model = spec.model();
       String version = spec.version().orElse(null);
       long waitNanos = spec.requestTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
-      while (running) {
+      for (int n = 0; running; n = (n + 1) % in.size()) {
         long t0 = System.nanoTime();
         try {
-          InferenceResult r = service.submit(model, version, in, options).get(waitNanos, TimeUnit.NANOSECONDS);
+          InferenceResult r = service.submit(model, version, in.get(n), options).get(waitNanos,
+              TimeUnit.NANOSECONDS);
           long took = System.nanoTime() - t0;
           latency.recordValue(took);
           queue.recordValue(r.queueTime().toNanos());
           compute.recordValue(r.computeTime().toNanos());
           servedVersion = r.version();
         } catch (ExecutionException e) {
-          failure(e.getCause() instanceof DeduceException de ? de.kind().name()
-              : e.getCause().getClass().getSimpleName());
+          failure(e.getCause());
         } catch (TimeoutException e) {
-          failure("CLIENT_TIMEOUT");
+          failed.incrementAndGet();
+          count("CLIENT_TIMEOUT", "no answer within request-timeout plus 1 s");
         } catch (InterruptedException e) {
           return;
         } catch (RuntimeException e) {
-          failure(e instanceof DeduceException de ? de.kind().name() : e.getClass().getSimpleName());
+          failure(e);
         }
       }
     }
 
-    private void failure(String kind) {
+    private void failure(Throwable e) {
       failed.incrementAndGet();
-      if (measuring) {
-        errors.computeIfAbsent(kind, k -> new LongAdder()).increment();
+      count(e instanceof DeduceException de ? de.kind().name() : e.getClass().getSimpleName(),
+          String.valueOf(e.getMessage()));
+    }
+
+    private void count(String kind, String message) {
+      if (!measuring) {
+        return;
+      }
+      errors.computeIfAbsent(kind, k -> new LongAdder()).increment();
+      Map<String, LongAdder> byMessage = messages.computeIfAbsent(kind,
+          k -> java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>()));
+      String m = message.length() > MESSAGE_CHARS ? message.substring(0, MESSAGE_CHARS - 3) + "..." : message;
+      synchronized (byMessage) {
+        LongAdder c = byMessage.get(m);
+        if (c == null && byMessage.size() < MESSAGES_PER_KIND) {
+          byMessage.put(m, c = new LongAdder());
+        }
+        if (c != null) {
+          c.increment();
+        }
       }
     }
 
@@ -211,6 +196,7 @@ public final class SlaRunner {
       compute.reset();
       failed.set(0);
       errors.clear();
+      messages.clear();
       measuring = true;
       windowStart = System.nanoTime();
     }
@@ -232,6 +218,16 @@ public final class SlaRunner {
     Map<String, Long> errorsByKind() {
       Map<String, Long> out = new TreeMap<>();
       errors.forEach((k, v) -> out.put(k, v.sum()));
+      return out;
+    }
+
+    List<SlaResult.ErrorSample> firstErrors() {
+      List<SlaResult.ErrorSample> out = new ArrayList<>();
+      new TreeMap<>(messages).forEach((kind, byMessage) -> {
+        synchronized (byMessage) {
+          byMessage.forEach((m, c) -> out.add(new SlaResult.ErrorSample(kind, m, c.sum())));
+        }
+      });
       return out;
     }
 

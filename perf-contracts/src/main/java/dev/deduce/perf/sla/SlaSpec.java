@@ -36,7 +36,11 @@ import java.util.stream.Stream;
  * @param version        the version to drive; empty for the serving default
  * @param concurrency    callers, each with one request outstanding (closed loop, like perf_analyzer's concurrency)
  * @param batch          rows (dimension 0) in each request
- * @param inputs         shapes for inputs with dynamic non-batch dimensions; dimension 0 is always {@code batch}
+ * @param inputs         per input: its shape (for dynamic non-batch dimensions; dimension 0 is always {@code batch})
+ *                       and the values to send (a range, a constant or a list of choices)
+ * @param dims           sizes of named dimensions (as the model names them, e.g. {@code sequence = 8})
+ * @param requests       a file of sample requests in the Open Inference Protocol's JSON shape, sent in turn instead
+ *                       of generated inputs; relative to the SLA file
  * @param warmUp         load applied before measuring starts; nothing from it is reported
  * @param window         one measurement window
  * @param duration       the most time spent measuring, warm-up excluded; 0 in the file means window x max-windows
@@ -46,7 +50,7 @@ import java.util.stream.Stream;
  * @param targets        what the measurement must meet
  */
 public record SlaSpec(String name, String model, Optional<String> version, int concurrency, int batch,
-    Map<String, List<Long>> inputs, Duration warmUp, Duration window, Duration duration, int maxWindows,
+    Map<String, InputValues> inputs, Map<String, Long> dims, Optional<Path> requests, Duration warmUp, Duration window, Duration duration, int maxWindows,
     Stability stability, Duration requestTimeout, Targets targets) {
 
   /** Checks every range and that the duration holds at least one window. */
@@ -56,11 +60,7 @@ public record SlaSpec(String name, String model, Optional<String> version, int c
     }
     range("concurrency", concurrency, 1, 4096);
     range("batch", batch, 1, 1 << 20);
-    inputs.forEach((input, shape) -> {
-      if (shape.isEmpty() || shape.stream().anyMatch(d -> d < 0)) {
-        throw new SettingException("inputs." + input, shape, "a list of whole dimensions of 0 or more");
-      }
-    });
+    dims.forEach((dim, size) -> range("dims." + dim, size, 0, Integer.MAX_VALUE));
     notNegative("warm-up", warmUp);
     positive("window", window);
     range("max-windows", maxWindows, 1, 10_000);
@@ -137,6 +137,12 @@ public record SlaSpec(String name, String model, Optional<String> version, int c
       config = config.withValue("name", ConfigValueFactory.fromAnyRef(dot > 0 ? fileName.substring(0, dot)
           : fileName, "the name of " + file));
     }
+    config = InputValues.shapesAsObjects(config);
+    if (config.hasPath("requests")) {
+      Path requests = file.toAbsolutePath().getParent().resolve(config.getString("requests"));
+      config = config.withValue("requests", ConfigValueFactory.fromAnyRef(requests.toString(),
+          "requests of " + file));
+    }
     Config reference = ConfigFactory.parseResources(SlaSpec.class, "sla-reference.conf",
         ConfigParseOptions.defaults().setAllowMissing(false));
     try {
@@ -175,10 +181,14 @@ public record SlaSpec(String name, String model, Optional<String> version, int c
     return files.stream().map(SlaSpec::parse).toList();
   }
 
-  /** Shapes for inputs with dynamic non-batch dimensions, by input name, as arrays. */
+  /** Shapes given for inputs, by input name, as arrays. */
   public Map<String, long[]> inputShapes() {
     Map<String, long[]> copy = new LinkedHashMap<>();
-    inputs.forEach((k, v) -> copy.put(k, v.stream().mapToLong(Long::longValue).toArray()));
+    inputs.forEach((k, v) -> {
+      if (!v.shape().isEmpty()) {
+        copy.put(k, v.shape().stream().mapToLong(Long::longValue).toArray());
+      }
+    });
     return copy;
   }
 

@@ -17,7 +17,7 @@ final class Verdict {
   }
 
   static SlaResult judge(SlaSpec spec, String version, List<SlaRunner.Window> windows, boolean stable,
-      Map<String, Long> errors) {
+      Map<String, Long> errors, List<SlaResult.ErrorSample> firstErrors) {
     List<Stats> perWindow = new ArrayList<>();
     for (SlaRunner.Window w : windows) {
       perWindow.add(stats(List.of(w), spec.batch()));
@@ -44,7 +44,7 @@ final class Verdict {
         ? "no request completed or failed in the measurement windows; expected answers within request-timeout"
         : (measured.requests() == 0 ? "no request completed; " : "") + measured.failed() + " of " + total
         + " requests failed (by kind, over all windows: " + errors + "), an error rate of " + num(rate)
-        + " above the maximum of " + num(spec.maxErrorRate())));
+        + " above the maximum of " + num(spec.maxErrorRate()) + firstMessages(firstErrors)));
     String stability = "last " + spec.stableWindows() + " windows within " + num(spec.tolerancePercent()) + "%";
     String observed = (stable ? "stable" : "not stable") + " after " + windows.size() + " windows";
     if (stable) {
@@ -57,7 +57,16 @@ final class Verdict {
           spec.stabilityRequired() ? Outcome.FAILED : Outcome.SKIPPED, why));
     }
     return new SlaResult(spec.name(), spec.model(), version, spec.concurrency(), spec.batch(), perWindow, stable,
-        measured, errors, checks);
+        measured, errors, firstErrors, checks);
+  }
+
+  private static String firstMessages(List<SlaResult.ErrorSample> samples) {
+    StringBuilder b = new StringBuilder();
+    for (SlaResult.ErrorSample e : samples) {
+      b.append(b.length() == 0 ? "; first messages: " : "; ").append(e.kind()).append(" x").append(e.count())
+          .append(": ").append(e.message());
+    }
+    return b.toString();
   }
 
   private static void latency(List<Check> checks, String name, Duration target, long actualNanos, boolean any) {

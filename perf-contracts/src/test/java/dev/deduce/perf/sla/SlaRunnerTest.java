@@ -139,10 +139,10 @@ class SlaRunnerTest {
     boolean dynamic = runtime.signature("ident", null).inputs().get(0).shape().length > 1
         && runtime.signature("ident", null).inputs().get(0).shape()[1] < 0;
     if (dynamic) {
-      assertThatThrownBy(() -> SlaRunner.inputs(s, runtime.signature("ident", null), 0))
+      assertThatThrownBy(() -> SlaInputs.make(s, runtime.signature("ident", null), 0))
           .hasMessageContaining("has dynamic dimension 1").hasMessageContaining("inputs {");
     }
-    assertThatThrownBy(() -> SlaRunner.inputs(named, runtime.signature("ident", null), 0))
+    assertThatThrownBy(() -> SlaInputs.make(named, runtime.signature("ident", null), 0))
         .hasMessageContaining("inputs.y names no input");
   }
 
