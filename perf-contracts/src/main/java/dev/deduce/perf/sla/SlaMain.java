@@ -105,7 +105,8 @@ public final class SlaMain {
           print(r, out);
         }
       }
-      List<Path> files = SlaReports.write(results, o.out);
+      List<Path> files = new ArrayList<>(SlaReports.write(results, o.out));
+      files.add(HtmlReport.write(results, specs, o.out.resolve("sla-report.html")));
       out.println("reports: " + files);
       boolean met = results.stream().allMatch(SlaResult::passed);
       out.println(met ? "every SLA met" : "SLA missed: " + results.stream().filter(r -> !r.passed())

@@ -57,6 +57,9 @@ public final class SlaReports {
     ObjectNode root = JSON.createObjectNode();
     root.put("timestamp", Instant.now().toString());
     root.put("passed", results.stream().allMatch(SlaResult::passed));
+    ObjectNode machine = root.putObject("machine");
+    machine.put("cores", Machine.cores());
+    machine.put("loadAverage", round(Machine.loadAverage()));
     ArrayNode slas = root.putArray("slas");
     for (SlaResult r : results) {
       ObjectNode o = slas.addObject();
@@ -70,6 +73,9 @@ public final class SlaReports {
       o.set("measured", stats(r.measured()));
       ObjectNode errors = o.putObject("errors");
       r.errors().forEach(errors::put);
+      ArrayNode first = o.putArray("firstErrors");
+      r.firstErrors().forEach(e -> first.addObject().put("kind", e.kind()).put("message", e.message())
+          .put("count", e.count()));
       ArrayNode checks = o.putArray("checks");
       for (Check c : r.checks()) {
         ObjectNode co = checks.addObject();

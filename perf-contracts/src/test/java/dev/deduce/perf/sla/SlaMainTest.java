@@ -64,6 +64,9 @@ class SlaMainTest {
 
     assertThat(reports.resolve("sla-results.json")).exists();
     assertThat(Files.readString(reports.resolve("TEST-sla-small.xml"))).contains("failures=\"0\"");
+    assertThat(Files.readString(reports.resolve("sla-report.html"))).contains("<span class=\"pass\">PASSED")
+        .contains("latency per window (ms)", "p99 target 10000", "min-throughput 1.00 (dashed)", "<polyline")
+        .doesNotContain("<script", "http://", "https://");
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("engines: [reference (classpath)]")
         .contains("every SLA met");
   }
@@ -79,6 +82,8 @@ class SlaMainTest {
     assertThat(Files.readString(reports.resolve("TEST-sla-fast.xml"))).contains("<failure")
         .contains("p50 latency");
     assertThat(Files.readString(reports.resolve("TEST-sla-loose.xml"))).doesNotContain("<failure");
+    assertThat(Files.readString(reports.resolve("sla-report.html"))).contains("<span class=\"fail\">FAILED")
+        .contains(">fast</a>: <b>missed</b>", ">loose</a>: met");
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("SLA missed: [fast]");
   }
 
