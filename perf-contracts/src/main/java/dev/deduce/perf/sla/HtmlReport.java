@@ -22,7 +22,9 @@ import java.util.Optional;
 public final class HtmlReport {
 
   private static final String[] COLOURS = {"#1f77b4", "#ff7f0e", "#d62728", "#2ca02c"};
-  private static final int W = 640;
+  // targets in colours no series takes, so a target never reads as a measurement
+  private static final String[] TARGET_COLOURS = {"#555555", "#9467bd", "#8c564b"};
+  private static final int W = 760;
   private static final int H = 220;
   private static final int PAD = 48;
 
@@ -85,7 +87,8 @@ public final class HtmlReport {
     double[] x = new double[w.size()];
     double t = 0;
     for (int i = 0; i < x.length; i++) {
-      x[i] = t += w.get(i).seconds();
+      x[i] = t + w.get(i).seconds() / 2; // a window's figures belong to its middle
+      t += w.get(i).seconds();
     }
     Map<String, double[]> latency = new LinkedHashMap<>();
     latency.put("p50", w.stream().mapToDouble(s -> s.p50() / 1e6).toArray());
@@ -120,19 +123,20 @@ public final class HtmlReport {
       max = Math.max(max, v);
     }
     max = max <= 0 ? 1 : max * 1.1;
-    double xmax = x.length == 0 ? 1 : x[x.length - 1];
+    double xmax = x.length == 0 ? 1 : end(x);
     b.append("<svg width=\"").append(W).append("\" height=\"").append(H)
         .append("\" role=\"img\" aria-label=\"").append(esc(title)).append("\">")
         .append("<text x=\"").append(PAD).append("\" y=\"14\" font-size=\"13\" font-weight=\"bold\">")
         .append(esc(title)).append("</text>")
-        .append(line(PAD, H - PAD / 2.0, W - 140, H - PAD / 2.0, "#000", false))
+        .append(line(PAD, H - PAD / 2.0, W - 200, H - PAD / 2.0, "#000", false))
         .append(line(PAD, 24, PAD, H - PAD / 2.0, "#000", false));
     for (int i = 0; i <= 4; i++) {
       double v = max * i / 4;
       double y = py(v, max);
       b.append(line(PAD - 4, y, PAD, y, "#000", false)).append(text(2, y + 4, fmt(v), "#000"));
     }
-    b.append(text(W - 180, H - 4, String.format(Locale.ROOT, "%.0f s", xmax), "#000"));
+    b.append(text(PAD, H - 4, "0 s", "#000")).append(text(W - 240, H - 4, String.format(Locale.ROOT,
+        "%.0f s (measurement time)", xmax), "#000"));
     int k = 0;
     List<String> legend = new ArrayList<>();
     for (Map.Entry<String, double[]> e : series.entrySet()) {
@@ -146,22 +150,32 @@ public final class HtmlReport {
           .append(pts).append("\"/>");
       legend.add(colour + "\u0000" + e.getKey());
     }
+    int t = 0;
     for (Map.Entry<String, Double> e : targets.entrySet()) {
-      String colour = COLOURS[(legend.size()) % COLOURS.length];
+      String colour = TARGET_COLOURS[t++ % TARGET_COLOURS.length];
       double y = py(e.getValue(), max);
-      b.append(line(PAD, y, W - 140, y, colour, true));
+      b.append(line(PAD, y, W - 200, y, colour, true));
       legend.add(colour + "\u0000" + e.getKey() + " " + fmt(e.getValue()) + " (dashed)");
     }
     for (int i = 0; i < legend.size(); i++) {
       String[] l = legend.get(i).split("\u0000");
-      b.append("<rect x=\"").append(W - 132).append("\" y=\"").append(30 + i * 18).append("\" width=\"10\" height=\"10\""
-          + " fill=\"").append(l[0]).append("\"/>").append(text(W - 118, 39 + i * 18, l[1], "#000"));
+      b.append("<rect x=\"").append(W - 192).append("\" y=\"").append(30 + i * 18).append("\" width=\"10\" height=\"10\""
+          + " fill=\"").append(l[0]).append("\"/>").append(text(W - 178, 39 + i * 18, l[1], "#000"));
     }
     b.append("</svg>\n");
   }
 
+  // where the last of back-to-back windows ended, given each one's middle
+  private static double end(double[] middles) {
+    double end = 0;
+    for (double m : middles) {
+      end = 2 * m - end;
+    }
+    return end;
+  }
+
   private static double px(double x, double xmax) {
-    return PAD + (W - 140 - PAD) * (xmax == 0 ? 0 : x / xmax);
+    return PAD + (W - 200 - PAD) * (xmax == 0 ? 0 : x / xmax);
   }
 
   private static double py(double v, double max) {
