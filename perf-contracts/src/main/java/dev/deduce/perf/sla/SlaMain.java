@@ -48,6 +48,9 @@ public final class SlaMain {
 
   /** Runs the SLAs as {@link #main} does, printing to {@code out} and {@code err}; returns the exit status. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
+    if (args.length > 0 && args[0].equals("compare")) {
+      return SlaCompare.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+    }
     SlaOptions o;
     try {
       o = SlaOptions.parse(args);

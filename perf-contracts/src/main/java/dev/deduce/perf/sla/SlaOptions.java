@@ -17,7 +17,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The command line as picocli parses it; converters check each path as it is read. */
 @Command(name = "SlaMain", synopsisHeading = "usage: ",
-    customSynopsis = "SlaMain --models DIR --sla FILE|DIR [--plugins DIR] [--config FILE] [--out DIR]",
+    customSynopsis = {"SlaMain --models DIR --sla FILE|DIR [--plugins DIR] [--config FILE] [--out DIR]",
+        "       SlaMain compare BASE.json NEW.json [--max-regression PERCENT] [--out DIR]"},
     optionListHeading = "%n", footerHeading = "%n",
     footer = "exit status: 0 every SLA met, 1 an SLA missed, 2 usage or setup error",
     sortOptions = false, usageHelpWidth = 118)
@@ -43,7 +44,7 @@ final class SlaOptions {
   Path config;
 
   @Option(names = "--out", paramLabel = "DIR", converter = ReportsFolder.class,
-      description = "where sla-results.json and TEST-sla-<name>.xml go (default: sla-results)")
+      description = "where sla-results.json, sla-report.html and TEST-sla-<name>.xml go (default: sla-results)")
   Path out = Path.of("sla-results");
 
   @Option(names = {"--help", "-h"}, usageHelp = true, arity = "0", description = "this text")
