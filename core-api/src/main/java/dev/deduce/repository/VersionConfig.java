@@ -104,8 +104,10 @@ final class VersionConfig {
     Config ownConfig = parse(own);
     checkKeys(own, ownConfig, false);
     if (!Files.exists(own) && !Files.exists(modelConfFile)) {
-      throw new ModelLoadException(versionDir, "has no model config; expected " + own + " or " + modelConfFile
-          + " naming at least engine and file");
+      SimpleLayout simple = SimpleLayout.of(versionDir, own, modelConfFile, engines);
+      inside(versionDir, simple.file().getFileName().toString(), own, root);
+      return new VersionConfig(model, version, own, simple.engine(), simple.format(), simple.file(), Map.of(),
+          ConfigFactory.empty(), root);
     }
     Path named = Files.exists(own) ? own : modelConfFile;
     Config c = ownConfig.withFallback(modelLevel.withoutPath("version-policy"));

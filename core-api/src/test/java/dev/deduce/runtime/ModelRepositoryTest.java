@@ -17,6 +17,7 @@ import dev.deduce.api.ModelNotFoundException;
 import dev.deduce.api.RequestOptions;
 import dev.deduce.api.TensorSpec;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -383,12 +384,33 @@ class ModelRepositoryTest {
   }
 
   @Test
-  void missingConfigIsReportedNamingTheVersionFolder() {
+  void missingConfigWithNoLoadableFileIsReportedNamingTheVersionFolderAndWhatItHolds() throws IOException {
     Path v1 = repo.dir("m", "1");
-    Repo.graph(v1.resolve("model.dgraph"), Repo.plus(1));
+    Files.writeString(v1.resolve("weights.bin"), "not a model");
     RepositoryProblem p = onlyProblem("m");
     assertThat(p.path()).isEqualTo(v1);
-    assertThat(p.message()).contains("has no model config").contains(v1.resolve("model.conf").toString());
+    assertThat(p.message()).contains("has no model config").contains(v1.resolve("model.conf").toString())
+        .contains("exactly one model file").contains("weights.bin");
+  }
+
+  @Test
+  void versionFolderWithOneModelFileAndNoConfigIsServedInTheSimpleLayout() {
+    Path v1 = repo.dir("m", "1");
+    Repo.graph(v1.resolve("model.dgraph"), Repo.plus(1));
+    try (DeduceRuntime rt = Repo.runtime(); ModelRepository models = repo.start(rt)) {
+      assertThat(models.problems()).isEmpty();
+      assertThat(rt.versions("m")).containsExactly("1");
+    }
+  }
+
+  @Test
+  void simpleLayoutWithTwoModelFilesIsReportedNamingBoth() {
+    Path v1 = repo.dir("m", "1");
+    Repo.graph(v1.resolve("a.dgraph"), Repo.plus(1));
+    Repo.graph(v1.resolve("b.dgraph"), Repo.plus(2));
+    RepositoryProblem p = onlyProblem("m");
+    assertThat(p.message()).contains("exactly one model file").contains("found 2 such files")
+        .contains("a.dgraph").contains("b.dgraph");
   }
 
   @Test

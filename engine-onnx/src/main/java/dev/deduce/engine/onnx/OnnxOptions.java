@@ -1,6 +1,7 @@
 package dev.deduce.engine.onnx;
 
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession.SessionOptions;
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
@@ -22,12 +23,18 @@ final class OnnxOptions {
   static final String INTER_OP_THREADS = "inter-op-threads";
   static final String OPTIMIZATION = "optimization";
   static final String EXECUTION_PROVIDER = "execution-provider";
-  static final Set<String> KEYS = Set.of(INTRA_OP_THREADS, INTER_OP_THREADS, OPTIMIZATION, EXECUTION_PROVIDER);
+  static final String LOG_SEVERITY = "log-severity";
+  static final Set<String> KEYS = Set.of(INTRA_OP_THREADS, INTER_OP_THREADS, OPTIMIZATION, EXECUTION_PROVIDER,
+      LOG_SEVERITY);
 
   private static final Logger LOG = LoggerFactory.getLogger(OnnxOptions.class);
   private static final AtomicBoolean CPU_FALLBACK_LOGGED = new AtomicBoolean();
   private static final Map<String, OptLevel> LEVELS = Map.of("none", OptLevel.NO_OPT, "basic", OptLevel.BASIC_OPT,
       "extended", OptLevel.EXTENDED_OPT, "all", OptLevel.ALL_OPT);
+  private static final Map<String, OrtLoggingLevel> SEVERITIES = Map.of("verbose",
+      OrtLoggingLevel.ORT_LOGGING_LEVEL_VERBOSE, "info", OrtLoggingLevel.ORT_LOGGING_LEVEL_INFO, "warning",
+      OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, "error", OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "fatal",
+      OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
 
   enum Provider { AUTO, CPU, CUDA }
 
@@ -35,6 +42,7 @@ final class OnnxOptions {
   final int interOpThreads;
   final OptLevel optimization;
   final Provider provider;
+  final OrtLoggingLevel logSeverity;
   private final Path path;
 
   private OnnxOptions(ModelSource source) {
@@ -46,6 +54,10 @@ final class OnnxOptions {
     optimization = LEVELS.get(source.choiceOption(OPTIMIZATION, "all", List.of("none", "basic", "extended", "all")));
     provider = Provider.valueOf(source.choiceOption(EXECUTION_PROVIDER, "auto", List.of("auto", "cpu", "cuda"))
         .toUpperCase(Locale.ROOT));
+    // ONNX Runtime writes its own log lines to stderr, outside SLF4J; a failed run's message also reaches the caller
+    // in the exception, so a run's ERROR line repeats it. "warning" is ONNX Runtime's own default.
+    logSeverity = SEVERITIES.get(source.choiceOption(LOG_SEVERITY, "warning", List.of("verbose", "info", "warning",
+        "error", "fatal")));
   }
 
   static OnnxOptions of(ModelSource source) {
@@ -79,6 +91,7 @@ final class OnnxOptions {
     SessionOptions options = new SessionOptions();
     try {
       options.setOptimizationLevel(optimization);
+      options.setSessionLogLevel(logSeverity);
       if (intraOpThreads > 0) {
         options.setIntraOpNumThreads(intraOpThreads);
       }

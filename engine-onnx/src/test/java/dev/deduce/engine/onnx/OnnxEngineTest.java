@@ -147,7 +147,7 @@ class OnnxEngineTest {
     ReferenceModel model = ModelKit.multiOutput();
     Path file = new OnnxWriter().write(model.graph(), dir);
     Map<String, String> options = Map.of("intra-op-threads", "1", "inter-op-threads", "1", "optimization", "none",
-        "execution-provider", "cpu");
+        "execution-provider", "cpu", "log-severity", "fatal");
     try (LoadedModel m = engine.load(new ModelSource(model.name(), "1", file, "onnx", options))) {
       NamedTensors in = model.inputs(7);
       Tolerance.assertMatches(m.run(in), model.expected(in), "with options");
@@ -161,6 +161,7 @@ class OnnxEngineTest {
       "optimization|max|none, basic, extended or all",
       "execution-provider|tpu|auto, cpu or cuda",
       "execution-provider|cuda|no CUDA provider",
+      "log-severity|quiet|verbose, info, warning, error or fatal",
       "maxElements|4096|unknown option 'maxElements'",
       "intraOpThread|2|unknown option 'intraOpThread'"})
   void badOptionIsALoadErrorSayingWhatWasExpected(String key, String value, String expected) throws IOException {

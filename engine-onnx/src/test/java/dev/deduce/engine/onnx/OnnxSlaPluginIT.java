@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,5 +64,37 @@ class OnnxSlaPluginIT {
     assertThat(result.get("version").asText()).isEqualTo("1");
     assertThat(result.get("passed").asBoolean()).isTrue();
     assertThat(Files.readString(reports.resolve("TEST-sla-mlp-small.xml"))).contains("failures=\"0\"");
+  }
+
+  @Test
+  void javaDashJarOnTheCliJarHoldsABertLikeModelToItsSlaWithRealTokenIds() throws IOException, InterruptedException {
+    Path cli = Path.of(System.getProperty("sla.cli.jar"));
+    Path zip = Path.of(System.getProperty(PluginUnderTest.ZIP_PROPERTY));
+    Path plugins = Files.createDirectories(dir.resolve("plugins"));
+    Files.copy(zip, plugins.resolve(zip.getFileName()));
+    Path models = dir.resolve("models");
+    BertLike.write(Files.createDirectories(models.resolve("bert-like/1")));
+    Path reports = dir.resolve("out");
+    Path log = dir.resolve("cli.log");
+    // the SLA file the surefire suite (BertLikeSlaTest) runs too: one file drives both entry points
+    ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", cli.toString(), "--plugins", plugins.toString(), "--models", models.toString(), "--sla",
+        Path.of("src/test/resources/sla/bert-like.conf").toAbsolutePath().toString(), "--out", reports.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("ORT_DISABLE_TELEMETRY", "1");
+    Process p = pb.start();
+    if (!p.waitFor(3, TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+      throw new AssertionError("java -jar " + cli + " did not finish in 3 minutes:\n" + Files.readString(log));
+    }
+
+    String printed = Files.readString(log);
+    assertThat(p.exitValue()).as(printed).isZero();
+    assertThat(printed).contains("model bert-like: versions [1]").contains("every SLA met")
+        .doesNotContain("[E:onnxruntime");
+    JsonNode result = new ObjectMapper().readTree(reports.resolve("sla-results.json").toFile()).get("slas").get(0);
+    assertThat(result.get("passed").asBoolean()).isTrue();
+    assertThat(result.get("errors").size()).as("errors by kind").isZero();
+    assertThat(Files.readString(reports.resolve("sla-report.html"))).contains("<svg").contains("bert-like");
   }
 }

@@ -17,7 +17,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The command line as picocli parses it; converters check each path as it is read. */
 @Command(name = "SlaMain", synopsisHeading = "usage: ",
-    customSynopsis = {"SlaMain --models DIR --sla FILE|DIR [--plugins DIR] [--config FILE] [--out DIR]",
+    customSynopsis = {"SlaMain --models DIR --sla FILE|DIR [--plugins DIR] [--config FILE] [--out DIR]"
+        + " [--log-level LEVEL]",
         "       SlaMain compare BASE.json NEW.json [--max-regression PERCENT] [--out DIR]"},
     optionListHeading = "%n", footerHeading = "%n",
     footer = "exit status: 0 every SLA met, 1 an SLA missed, 2 usage or setup error",
@@ -25,9 +26,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 final class SlaOptions {
   @Option(names = "--models", paramLabel = "DIR", converter = Folder.class, description = "a model repository:"
       + " DIR/<name>/<version>/ with a model.conf naming engine and file (DIR/<name>/model.conf may hold what"
-      + " every version shares), as ModelRepository serves it; or, with no model.conf"
-      + " anywhere, the simple layout DIR/<name>/<version>/<file> whose extension picks the format (.onnx -> onnx,"
-      + " .dgraph -> the reference engine, otherwise the extension is the format id)")
+      + " every version shares), or, in the simple layout, with no model.conf and one model file whose extension"
+      + " picks the format (.onnx -> onnx, .dgraph -> the reference engine, otherwise the extension is the format id)")
   Path models;
 
   @Option(names = "--sla", paramLabel = "FILE|DIR", converter = SlaFiles.class,
@@ -46,6 +46,11 @@ final class SlaOptions {
   @Option(names = "--out", paramLabel = "DIR", converter = ReportsFolder.class,
       description = "where sla-results.json, sla-report.html and TEST-sla-<name>.xml go (default: sla-results)")
   Path out = Path.of("sla-results");
+
+  @Option(names = "--log-level", paramLabel = "LEVEL", converter = LogLevel.class, description = "how much Deduce"
+      + " and the plugins log: off, error, warn, info or debug (default: warn); ONNX Runtime's own log is the model"
+      + " option log-severity")
+  String logLevel = Logging.DEFAULT;
 
   @Option(names = {"--help", "-h"}, usageHelp = true, arity = "0", description = "this text")
   boolean help;
@@ -116,7 +121,8 @@ final class SlaOptions {
     if (!arg.startsWith("-")) {
       return "unexpected argument '" + arg + "'; expected options starting with --";
     }
-    return "unknown option '" + arg + "'; expected --models, --sla, --plugins, --config, --out or --help";
+    return "unknown option '" + arg + "'; expected --models, --sla, --plugins, --config, --out, --log-level or"
+        + " --help";
   }
 
   /** A path option's value: not empty, a valid path, and what {@link #problem} accepts. */
@@ -194,6 +200,18 @@ final class SlaOptions {
     @Override
     String problem(Path p) {
       return Files.isRegularFile(p) ? "is a file" : null;
+    }
+  }
+
+  /** {@code --log-level}: one of {@link Logging#LEVELS}, any case. */
+  static final class LogLevel implements ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      String level = value.trim().toLowerCase(java.util.Locale.ROOT);
+      if (!Logging.LEVELS.contains(level)) {
+        throw new TypeConversionException("is '" + value + "'; expected one of " + Logging.LEVELS);
+      }
+      return level;
     }
   }
 }

@@ -132,6 +132,14 @@ class SlaMainTest {
   }
 
   @Test
+  void unknownLogLevelIsRefusedListingTheLevels() throws IOException {
+    Path sla = sla("s.conf", QUICK);
+    assertThat(run("--models", models.toString(), "--sla", sla.toString(), "--log-level", "loud"))
+        .isEqualTo(SlaMain.USAGE);
+    assertThat(err()).contains("--log-level is 'loud'; expected one of [off, error, warn, info, debug]");
+  }
+
+  @Test
   void missingRequiredOptionIsNamed() {
     assertThat(run("--models", models.toString())).isEqualTo(SlaMain.USAGE);
     assertThat(err()).contains("missing --sla");
@@ -170,14 +178,14 @@ class SlaMainTest {
   void modelMissingFromTheFolderListsWhatIsThere() throws IOException {
     Path sla = sla("other.conf", "model = resnet");
     assertThat(run("--models", models.toString(), "--sla", sla.toString())).isEqualTo(SlaMain.USAGE);
-    assertThat(err()).contains("has no model 'resnet'").contains("found models [mlp-small]");
+    assertThat(err()).contains("model 'resnet'").contains("it has models [mlp-small]");
   }
 
   @Test
   void missingVersionListsTheVersions() throws IOException {
     Path sla = sla("v.conf", "model = mlp-small\nversion = 7");
     assertThat(run("--models", models.toString(), "--sla", sla.toString())).isEqualTo(SlaMain.USAGE);
-    assertThat(err()).contains("has no version '7'; expected one of [1]");
+    assertThat(err()).contains("model 'mlp-small' version 7").contains("served versions: [1]");
   }
 
   @Test
@@ -185,7 +193,7 @@ class SlaMainTest {
     Files.writeString(Files.createDirectories(models.resolve("odd/1")).resolve("weights.bin"), "x");
     Path sla = sla("odd.conf", "model = odd");
     assertThat(run("--models", models.toString(), "--sla", sla.toString())).isEqualTo(SlaMain.USAGE);
-    assertThat(err()).contains("holds 0 model files").contains("deduce-graph");
+    assertThat(err()).contains("exactly one model file").contains("deduce-graph").contains("weights.bin");
   }
 
   @Test
