@@ -6,6 +6,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
 import ai.djl.util.Utils;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Supplier;
@@ -27,6 +28,7 @@ final class PyTorch {
 
   private static final Logger LOG = LoggerFactory.getLogger(PyTorch.class);
   private static final String OWNER = owner(PyTorch.class.getClassLoader());
+  private static final String NVIDIA_DRIVER = "/proc/driver/nvidia/version";
   private static final String[] NATIVE_MARKERS = {"libc10.so", "libtorch_cpu.so", "libdjl_torch.so"};
 
   private static volatile Engine engine;
@@ -44,6 +46,7 @@ final class PyTorch {
     if (engine == null) {
       claimNatives();
       forceOffline();
+      quietCudaProbeWithoutDriver();
       // DJL's PyTorch engine applies these as it starts; inter-op threads cannot change after that
       if (intraOp > 0) {
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOp));
@@ -59,6 +62,26 @@ final class PyTorch {
       engine = started;
     }
     return engine;
+  }
+
+  /**
+   * DJL's CudaUtils warns "Failed to detect GPU count" (twice) at every start on a machine that has a CUDA runtime
+   * (libcudart) but no NVIDIA driver, though no GPU can be used there and the engine runs on the CPU. DJL has no
+   * setting for it; its probe's logging is the private flag CudaUtils clears for its own GPU-probe subprocess, so that
+   * flag is cleared here, and only when no driver is present: with a driver, DJL's messages are worth reading.
+   */
+  private static void quietCudaProbeWithoutDriver() {
+    if (!System.getProperty("os.name", "").startsWith("Linux") || Files.exists(Path.of(NVIDIA_DRIVER))) {
+      return;
+    }
+    try {
+      Field logging = Class.forName("ai.djl.util.cuda.CudaUtils", true, PyTorch.class.getClassLoader())
+          .getDeclaredField("logging");
+      logging.setAccessible(true);
+      logging.setBoolean(null, false);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.debug("could not quiet DJL's CUDA probe ({}); it may warn that it found no GPU", e.toString());
+    }
   }
 
   /** PyTorch's intra-op threads, fixed process-wide when it started. */
