@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The command line, end to end on the reference engine from the classpath: exit codes, messages and reports. */
 class SlaMainTest {
 
-  private static final String QUICK = """
+  static final String QUICK = """
       model = mlp-small
       concurrency = 2
       warm-up = 100ms

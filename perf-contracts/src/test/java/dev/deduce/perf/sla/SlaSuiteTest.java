@@ -16,14 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The JUnit entry point driven by hand, so a missed SLA's failure can be looked at rather than failing this build. */
 class SlaSuiteTest {
 
-  private static final String QUICK = """
-      model = mlp-small
-      concurrency = 2
-      warm-up = 100ms
-      window = 300ms
-      max-windows = 2
-      stability { windows = 2, tolerance-percent = 1000 }
-      """;
+  /** A one-second SLA on mlp-small, as the command line's tests use it. */
+  private static final String QUICK = SlaMainTest.QUICK;
 
   @TempDir
   Path dir;
