@@ -17,6 +17,8 @@ import dev.deduce.api.ModelNotFoundException;
 import dev.deduce.api.RequestOptions;
 import dev.deduce.api.TensorSpec;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.deduce.reference.ReferenceEngine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -150,6 +152,21 @@ class ModelRepositoryTest {
       models.reload().join();
       assertThat(rt.versions("m")).containsExactly("1");
       assertThat(answeredBy(rt, "m", "1")).isEqualTo(100f);
+    }
+  }
+
+  @Test
+  void versionSwappedInUnderTheSameNumberKeepsItsOwnGauges() {
+    Path v1 = repo.version("m", 1);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (DeduceRuntime rt = Fixtures.runtime().engine(new ReferenceEngine()).meterRegistry(registry).build();
+        ModelRepository models = repo.start(rt)) {
+      Repo.graph(v1.resolve("model.dgraph"), Repo.plus(100));
+      models.reload().join();
+      assertThat(answeredBy(rt, "m", "1")).isEqualTo(100f);
+      // the retired copy's gauges must not take the new copy's with them
+      assertThat(registry.find(MetricNames.CIRCUIT_STATE).tags("model", "m", "version", "1").gauges()).hasSize(1);
+      assertThat(registry.find(MetricNames.BATCHING).tags("model", "m", "version", "1").gauges()).hasSize(1);
     }
   }
 

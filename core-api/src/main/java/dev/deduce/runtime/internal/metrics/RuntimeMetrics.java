@@ -87,10 +87,13 @@ public final class RuntimeMetrics {
           .publishPercentiles(0.5, 0.95, 0.99).register(registry);
       retries = Counter.builder(RETRIES).description("engine runs retried after a transient failure")
           .tags(tags).register(registry);
-      circuitState = Gauge.builder(CIRCUIT_STATE, breaker, RuntimeMetrics::stateCode)
-          .description("0 closed, 1 open, 2 half-open, 3 disabled or forced").tags(tags).register(registry);
-      batching = Gauge.builder(BATCHING, () -> batched ? 1 : 0)
-          .description("1 when requests share engine runs, 0 when served one by one").tags(tags).register(registry);
+      // a copy swapped in under the same version registers while the old one still serves: its gauges take the id
+      // over, or Micrometer would keep the old ones, reading the retired breaker, until retire() removed them
+      circuitState = replacing(CIRCUIT_STATE, tags, () -> Gauge.builder(CIRCUIT_STATE, breaker,
+          RuntimeMetrics::stateCode).description("0 closed, 1 open, 2 half-open, 3 disabled or forced").tags(tags)
+          .register(registry));
+      batching = replacing(BATCHING, tags, () -> Gauge.builder(BATCHING, () -> batched ? 1 : 0)
+          .description("1 when requests share engine runs, 0 when served one by one").tags(tags).register(registry));
     }
 
     public void outcome(String outcome) {
@@ -99,10 +102,23 @@ public final class RuntimeMetrics {
           .increment();
     }
 
-    /** Drops the gauge that holds the retired version's breaker; counts and timings stay for scraping. */
+    /** Drops the gauges that hold the retired version's breaker, unless a newer copy owns them now; counts stay. */
     public void retire() {
-      registry.remove(circuitState);
-      registry.remove(batching);
+      removeIfOwn(circuitState);
+      removeIfOwn(batching);
+    }
+
+    private Meter replacing(String name, Tags tags, java.util.function.Supplier<Meter> register) {
+      registry.find(name).tags(tags).meters().forEach(registry::remove);
+      return register.get();
+    }
+
+    private void removeIfOwn(Meter meter) {
+      // Micrometer removes, and meters compare, by id, which a copy swapped in under the same version shares
+      if (registry.find(meter.getId().getName()).tags(meter.getId().getTags()).meters().stream()
+          .anyMatch(m -> m == meter)) {
+        registry.remove(meter);
+      }
     }
 
     private Timer timer(String name, String description, Tags tags) {
