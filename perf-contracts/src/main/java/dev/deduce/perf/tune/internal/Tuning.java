@@ -1,0 +1,252 @@
+package dev.deduce.perf.tune.internal;
+
+import dev.deduce.perf.sla.Machine;
+import dev.deduce.perf.sla.SlaSpec;
+import dev.deduce.perf.tune.TuneResult;
+import dev.deduce.perf.tune.TuneResult.Candidate;
+import dev.deduce.perf.tune.TuneResult.Measurement;
+import dev.deduce.perf.tune.TuneResult.Outcome;
+import dev.deduce.perf.tune.TuneResult.Setting;
+import dev.deduce.runtime.RuntimeSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * One tuning run: the model as configured, then seeds (one request per run, every caller in one run, and the best
+ * guess of a cost model fitted to those two), a {@link Search} from the best of them, and a confirming re-run of the
+ * winner and of the configured setting, all within the budget.
+ */
+public final class Tuning {
+
+  private final Path models;
+  private final SlaSpec spec;
+  private final String version;
+  private final Duration budget;
+  private final Path plugins;
+  private final RuntimeSettings settings;
+  private final Consumer<String> progress;
+  private final Ranking ranking;
+  private final List<Measurement> measurements = new ArrayList<>();
+  private final Map<Setting, List<Measurement>> bySetting = new LinkedHashMap<>();
+  private final List<String> notes = new ArrayList<>();
+  private final int cores = Machine.cores();
+  private long start;
+  private double longestRun;
+  private Setting configured;
+  private Serving serving;
+
+  /** A run over {@code spec} (whose version is set) of the model in the repository {@code models}. */
+  public Tuning(Path models, SlaSpec spec, Duration budget, Path plugins, RuntimeSettings settings,
+      Consumer<String> progress) {
+    this.models = models;
+    this.spec = spec;
+    this.version = spec.version().orElseThrow();
+    this.budget = budget;
+    this.plugins = plugins;
+    this.settings = settings;
+    this.progress = progress;
+    this.ranking = new Ranking(spec);
+  }
+
+  /**
+   * Runs it.
+   *
+   * @throws IllegalArgumentException when the model cannot be served as configured
+   */
+  public TuneResult run() {
+    start = System.nanoTime();
+    double loadAtStart = Machine.loadAverage();
+    progress.accept("tuning " + spec.model() + " version " + version + " for SLA " + spec.name() + " ("
+        + spec.concurrency() + " callers, batch " + spec.batch() + ") within " + budget.toSeconds() + " s on "
+        + Machine.describe());
+    longestRun = spec.warmUp().plus(spec.duration()).toNanos() / 1e9 + 1;
+    String engine;
+    long grid = 0;
+    try (Scratch scratch = Scratch.create(models, spec.model(), version);
+        Serving s = new Serving(scratch, plugins, settings, progress)) {
+      serving = s;
+      engine = scratch.engine();
+      progress.accept("engines: " + s.engines() + (scratch.copied ? "; model files copied (no hard links here)"
+          : ""));
+      Measurement first = run(Optional.empty(), "configured", null);
+      if (first.loadFailure().isPresent()) {
+        throw new IllegalArgumentException("model " + spec.model() + " version " + version + " cannot be served as "
+            + "its model.conf configures it: " + first.loadFailure().get() + "; expected a model the repository "
+            + "serves");
+      }
+      configured = scratch.configured(s.runtimeSettings());
+      measurements.set(0, withSetting(first, configured));
+      bySetting.put(configured, new ArrayList<>(List.of(measurements.get(0))));
+      grid = search();
+      confirm();
+    }
+    return result(engine, grid, loadAtStart);
+  }
+
+  private long search() {
+    int top = Space.largestBatch(spec.concurrency(), spec.batch());
+    Space space = null;
+    try {
+      Optional<Candidate> one = measure(new Setting(spec.batch(), Duration.ZERO, List.of(), 1, 0), "seed");
+      Optional<Candidate> all = measure(new Setting(top, Duration.ZERO, List.of(), 1, 0), "seed");
+      Duration oneCost = one.map(c -> cost(c)).orElse(Duration.ofMillis(1));
+      space = Space.of(spec.concurrency(), spec.batch(), cores, oneCost, true);
+      if (one.isPresent() && all.isPresent()) {
+        measure(CostModel.fit(one.get(), cost(one.get()), all.get(), cost(all.get()), spec, cores).best(space),
+            "seed");
+      }
+      Candidate from = ranking.first(candidates()).orElseThrow();
+      progress.accept("search space: " + space.describe() + " (" + space.gridSize() + " settings in the full grid);"
+          + " searching from " + from.setting().label());
+      Search search = new Search(space, ranking);
+      search.run(from, x -> measure(x, "search"));
+      if (search.threadsRefused()) {
+        notes.add("engine threads not tuned: the engine refused the option intra-op-threads ("
+            + firstFailure() + ")");
+      }
+      if (search.budgetSpent()) {
+        notes.add("the budget ran out before the search converged: the best setting is the best of those measured;"
+            + " a larger --budget searches further");
+      }
+    } catch (Search.BudgetSpent e) {
+      notes.add("the budget ran out during the seed measurements; a larger --budget searches further");
+    }
+    return space == null ? 0 : space.gridSize();
+  }
+
+  private String firstFailure() {
+    return measurements.stream().filter(m -> m.setting().engineThreads() > 0).flatMap(m -> m.loadFailure().stream())
+        .findFirst().orElse("no message");
+  }
+
+  private Duration cost(Candidate c) {
+    List<Measurement> runs = bySetting.get(c.setting());
+    double mean = runs.stream().flatMap(m -> m.result().stream()).mapToDouble(r -> r.measured().computeMean())
+        .average().orElse(1e6);
+    return Duration.ofNanos((long) mean);
+  }
+
+  /** A second run of the winner so far and of the configured setting, back to back, when the budget allows. */
+  private void confirm() {
+    Optional<Candidate> best = Ranking.best(candidates());
+    if (best.isEmpty()) {
+      return;
+    }
+    List<Setting> again = best.get().setting().equals(configured) ? List.of(configured)
+        : List.of(best.get().setting(), configured);
+    for (Setting s : again) {
+      if (!fits(0)) {
+        notes.add("no time left in the budget to confirm the winner with a second run");
+        return;
+      }
+      run(s.equals(configured) ? Optional.empty() : Optional.of(s), "confirm", s);
+    }
+  }
+
+  /** Whether one more run fits in the budget, leaving {@code reserveRuns} runs' time unspent. */
+  private boolean fits(int reserveRuns) {
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    return elapsed + longestRun * (1 + reserveRuns) <= budget.toNanos() / 1e9;
+  }
+
+  /** The candidate for {@code s}, measuring it if it was not measured yet; keeps two runs' time for confirming. */
+  private Optional<Candidate> measure(Setting s, String phase) {
+    Setting n = Space.normal(s);
+    if (!bySetting.containsKey(n)) {
+      if (!fits(2)) {
+        throw new Search.BudgetSpent();
+      }
+      run(Optional.of(n), phase, n);
+    }
+    return candidate(n);
+  }
+
+  private Optional<Candidate> candidate(Setting s) {
+    List<Measurement> runs = bySetting.get(s);
+    return runs.stream().anyMatch(Measurement::measured)
+        ? Optional.of(Ranking.combine(s, s.equals(configured), runs)) : Optional.empty();
+  }
+
+  private Measurement run(Optional<Setting> s, String phase, Setting key) {
+    long t0 = System.nanoTime();
+    int index = measurements.size() + 1;
+    String label = s.map(Setting::label).orElse("as configured");
+    Setting setting = key != null ? key : s.orElse(null);
+    Optional<String> failure = serving.serve(s);
+    Measurement m;
+    if (failure.isPresent()) {
+      m = new Measurement(index, phase, setting, s.isEmpty(), failure, Optional.empty(), 0,
+          (System.nanoTime() - t0) / 1e9);
+      progress.accept(String.format(Locale.ROOT, "#%d %-10s %s: not served: %s", index, phase, label,
+          failure.get()));
+    } else {
+      Serving.Run r = serving.run(spec);
+      double took = (System.nanoTime() - t0) / 1e9;
+      longestRun = Math.max(longestRun, took);
+      m = new Measurement(index, phase, setting, s.isEmpty(), Optional.empty(), Optional.of(r.result()),
+          r.meanBatchRows(), took);
+      var st = r.result().measured();
+      progress.accept(String.format(Locale.ROOT, "#%d %-10s %s: %.1f infer/s, p50 %.3f ms, p99 %.3f ms, %.1f rows"
+          + "/run, %s%s", index, phase, label, st.throughput(), st.p50() / 1e6, st.p99() / 1e6, r.meanBatchRows(),
+          r.result().stable() ? "stable" : "NOT stable", r.result().passed() ? ", meets the SLA" : ""));
+    }
+    measurements.add(m);
+    if (key != null) {
+      bySetting.computeIfAbsent(key, k -> new ArrayList<>()).add(m);
+    }
+    return m;
+  }
+
+  private static Measurement withSetting(Measurement m, Setting s) {
+    return new Measurement(m.index(), m.phase(), s, m.asConfigured(), m.loadFailure(), m.result(), m.meanBatchRows(),
+        m.seconds());
+  }
+
+  private List<Candidate> candidates() {
+    return bySetting.keySet().stream().flatMap(s -> candidate(s).stream()).toList();
+  }
+
+  private TuneResult result(String engine, long grid, double loadAtStart) {
+    List<Candidate> all = candidates();
+    List<Candidate> front = Ranking.front(all);
+    Optional<Candidate> best = Ranking.best(all);
+    Candidate conf = all.get(0);
+    Outcome outcome = best.isPresent() ? Outcome.MET : all.stream().anyMatch(Candidate::stable) ? Outcome.NOT_MET
+        : Outcome.UNSTABLE;
+    long measured = measurements.stream().filter(Measurement::measured).count();
+    notes.add(0, "measured " + all.size() + " distinct settings in " + measured + " runs, of " + grid + " in the full"
+        + " grid: a coordinate search from the best of the seeds, each step kept only when clearly better");
+    notes.add("preferred-sizes are searched only with a queue delay: with max-queue-delay 0 the batcher sends"
+        + " whatever is queued and never waits for a preferred size");
+    notes.add("not tuned: inter-op-threads (helps only graphs with parallel branches), queue capacity and deadline"
+        + " (they bound overload, not speed), padding and execution provider");
+    long unstable = all.stream().filter(c -> !c.stable()).count();
+    if (unstable > 0) {
+      notes.add(unstable + " setting(s) never stabilised and are left out of the front and the choice");
+    }
+    double loadAtEnd = Machine.loadAverage();
+    if (Math.max(loadAtStart, loadAtEnd) > cores) {
+      notes.add(String.format(Locale.ROOT, "the machine was busy (load average %.2f at start, %.2f at end, on %d"
+          + " cores): these figures are not those of a quiet machine", loadAtStart, loadAtEnd, cores));
+    }
+    String summary = switch (outcome) {
+      case MET -> "best: " + best.get().setting().label() + ": " + best.get().figures() + " (as configured: "
+          + conf.figures() + String.format(Locale.ROOT, "; x%.2f throughput)", best.get().throughput()
+          / Math.max(conf.throughput(), 1e-9));
+      case NOT_MET -> "no setting met the SLA; closest: " + ranking.first(all.stream().filter(Candidate::stable)
+          .toList()).map(c -> c.setting().label() + ": " + c.figures() + "; missed " + c.missed()).orElse("none");
+      case UNSTABLE -> "no measurement stabilised (throughput and p95 within " + spec.tolerancePercent() + "% over "
+          + spec.stableWindows() + " windows) in " + measured + " runs, so no winner is reported: run on a quieter"
+          + " machine, or give the SLA longer windows, more max-windows or a looser stability.tolerance-percent";
+    };
+    return new TuneResult(spec.model(), version, engine, spec, cores, loadAtStart, loadAtEnd, budget,
+        Duration.ofNanos(System.nanoTime() - start), grid, measurements, all, front, best, outcome, summary, notes);
+  }
+}
