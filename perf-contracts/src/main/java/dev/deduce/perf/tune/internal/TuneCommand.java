@@ -80,6 +80,9 @@ public final class TuneCommand {
       TuneResult r = Tuner.builder(c.models, SlaSpec.parse(c.sla)).budget(c.budget).plugins(c.plugins)
           .config(c.config).progress(out::println).build().run();
       out.println("outcome: " + r.outcome() + ": " + r.summary());
+      out.println(String.format(java.util.Locale.ROOT, "measured on this machine: %d cores, load average %.2f at"
+          + " start and %.2f at end; %d settings measured of %d in the full grid, in %.0f s", r.cores(),
+          r.loadAtStart(), r.loadAtEnd(), r.candidates().size(), r.gridSize(), r.elapsed().toNanos() / 1e9));
       r.notes().forEach(n -> out.println("  note: " + n));
       out.println("reports: " + r.write(c.out));
       r.fragment().ifPresent(f -> out.println("model.conf fragment:\n" + f));

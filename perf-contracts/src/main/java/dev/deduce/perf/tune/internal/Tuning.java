@@ -66,7 +66,6 @@ public final class Tuning {
     progress.accept("tuning " + spec.model() + " version " + version + " for SLA " + spec.name() + " ("
         + spec.concurrency() + " callers, batch " + spec.batch() + ") within " + budget.toSeconds() + " s on "
         + Machine.describe());
-    longestRun = spec.warmUp().plus(spec.duration()).toNanos() / 1e9 + 1;
     String engine;
     long grid = 0;
     try (Scratch scratch = Scratch.create(models, spec.model(), version);
@@ -153,7 +152,9 @@ public final class Tuning {
   /** Whether one more run fits in the budget, leaving {@code reserveRuns} runs' time unspent. */
   private boolean fits(int reserveRuns) {
     double elapsed = (System.nanoTime() - start) / 1e9;
-    return elapsed + longestRun * (1 + reserveRuns) <= budget.toNanos() / 1e9;
+    // before any run, the SLA's own length plus a little for serving; then the longest run seen
+    double run = longestRun > 0 ? longestRun : spec.warmUp().plus(spec.duration()).toNanos() / 1e9 + 0.5;
+    return elapsed + run * (1 + reserveRuns) <= budget.toNanos() / 1e9;
   }
 
   /** The candidate for {@code s}, measuring it if it was not measured yet; keeps two runs' time for confirming. */
