@@ -104,7 +104,8 @@ public record TuneResult(String model, String version, String engine, SlaSpec sl
    * One run of one setting.
    *
    * @param index         its place in the run, from 1
-   * @param phase         why it was measured: {@code configured}, {@code seed}, {@code search} or {@code confirm}
+   * @param phase         why it was measured: {@code jvm-warm-up} (the configured setting once, to warm the JVM up;
+   *                      counted nowhere), {@code configured}, {@code seed}, {@code search} or {@code confirm}
    * @param setting       what was served
    * @param asConfigured  whether this is the model's own configuration, served as its model.conf says
    * @param loadFailure   why the setting could not be served (the repository's message); empty when it was measured
@@ -122,17 +123,17 @@ public record TuneResult(String model, String version, String engine, SlaSpec sl
   }
 
   /**
-   * One distinct setting with its runs combined: figures are the means over its runs, stable and met only if every run
-   * was. Latencies in nanoseconds.
+   * One distinct setting with its runs combined: figures are the means over its stable runs (over all its runs when
+   * none was stable; it is then not stable). Latencies in nanoseconds.
    *
    * @param setting      the setting
    * @param asConfigured whether it is the model's own configuration
-   * @param runs         its measurements' indexes
+   * @param runs         the indexes of the measurements its figures come from
    * @param throughput   inferences (rows) per second
    * @param p50          caller-side latency percentiles
    * @param meanBatchRows rows per engine run
-   * @param stable       every run's windows stabilised
-   * @param metSla       every run met every target
+   * @param stable       some run's windows stabilised
+   * @param metSla       every run counted met every target
    * @param missed       the checks a run failed, e.g. {@code p99 12.1 ms > 10.0 ms}
    */
   public record Candidate(Setting setting, boolean asConfigured, List<Integer> runs, double throughput, long p50,

@@ -26,8 +26,8 @@ import java.util.stream.Stream;
  */
 public final class Tuner {
 
-  /** Runs a budget must hold: the configuration as it is, three seeds, and two confirming runs. */
-  static final int MIN_RUNS = 6;
+  /** Runs a budget must hold: a JVM warm-up, the configuration as it is, three seeds, and two confirming runs. */
+  static final int MIN_RUNS = 7;
 
   private final Builder b;
 
@@ -130,7 +130,7 @@ public final class Tuner {
         throw new IllegalArgumentException("budget " + budget.toMillis() + " ms is too small for SLA " + sla.name()
             + ": one measurement takes up to " + run.toMillis() + " ms (warm-up " + sla.warmUp().toMillis()
             + " ms + duration " + sla.duration().toMillis() + " ms); expected at least " + least.toMillis()
-            + " ms, for the configuration as it is, three seeds and two confirming runs");
+            + " ms, for a JVM warm-up, the configuration as it is, three seeds and two confirming runs");
       }
       return new Tuner(this);
     }

@@ -49,7 +49,7 @@ class TuneCommandTest {
 
     assertThat(status).as(printed() + err.toString(StandardCharsets.UTF_8)).isZero();
     assertThat(printed()).contains("tuning mlp-small version 1 for SLA mlp-small (8 callers, batch 1) within 8 s on ")
-        .contains(" cores, load average ").contains("#1 configured as configured:").contains("outcome: MET: best: ")
+        .contains(" cores, load average ").contains("#2 configured as configured:").contains("outcome: MET: best: ")
         .contains("model.conf fragment:\n# deduce tune: best setting for mlp-small version 1")
         .contains("note: measured ");
     assertThat(reports.resolve("tune-results.json")).exists();

@@ -109,7 +109,7 @@ class TunerTest {
     assertThat(r.cores()).isPositive();
     assertThat(r.elapsed()).isLessThanOrEqualTo(Duration.ofSeconds(25));
     assertThat(confAfter).as("the user's model.conf is only read").isEqualTo(confBefore);
-    assertThat(PROGRESS).anySatisfy(l -> assertThat(l).startsWith("#1 configured as configured:"));
+    assertThat(PROGRESS).anySatisfy(l -> assertThat(l).startsWith("#2 configured as configured:"));
   }
 
   @Test
@@ -196,7 +196,7 @@ class TunerTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("budget 1000 ms is too small for SLA mlp-small")
         .hasMessageContaining("warm-up 100 ms + duration 400 ms")
-        .hasMessageContaining("expected at least 3000 ms");
+        .hasMessageContaining("expected at least 3500 ms");
   }
 
   @Test

@@ -23,37 +23,41 @@ public final class Ranking {
     this.spec = spec;
   }
 
-  /** {@code runs} of one setting combined: figures are means; stable and met only if every run was. */
+  /**
+   * {@code runs} of one setting combined. Unstable windows are not to be trusted, so the figures are the means over
+   * its stable runs when it has any (and it is stable), else over all its runs (and it is not); it meets the SLA when
+   * every run counted did.
+   */
   public static Candidate combine(Setting setting, boolean asConfigured, List<Measurement> runs) {
-    List<SlaResult> results = runs.stream().flatMap(m -> m.result().stream()).toList();
-    if (results.isEmpty()) {
+    List<Measurement> measured = runs.stream().filter(Measurement::measured).toList();
+    if (measured.isEmpty()) {
       throw new IllegalArgumentException("no measured run of " + setting.label());
     }
-    double n = results.size();
+    List<Measurement> stableRuns = measured.stream().filter(m -> m.result().get().stable()).toList();
+    List<Measurement> counted = stableRuns.isEmpty() ? measured : stableRuns;
+    double n = counted.size();
     double tp = 0;
     double p50 = 0;
     double p95 = 0;
     double p99 = 0;
     double rows = 0;
+    boolean met = true;
     List<String> missed = new ArrayList<>();
-    for (Measurement m : runs) {
-      if (m.result().isEmpty()) {
-        continue;
-      }
-      SlaResult.Stats s = m.result().get().measured();
+    for (Measurement m : counted) {
+      SlaResult r = m.result().get();
+      SlaResult.Stats s = r.measured();
       tp += s.throughput() / n;
       p50 += s.p50() / n;
       p95 += s.p95() / n;
       p99 += s.p99() / n;
       rows += m.meanBatchRows() / n;
-      m.result().get().checks().stream().filter(c -> c.outcome() == SlaResult.Check.Outcome.FAILED)
+      met &= r.passed();
+      r.checks().stream().filter(c -> c.outcome() == SlaResult.Check.Outcome.FAILED)
           .map(c -> "run " + m.index() + ": " + c.name() + " " + c.actual() + " (target " + c.target() + ")")
           .forEach(missed::add);
     }
-    boolean stable = results.stream().allMatch(SlaResult::stable);
-    boolean met = results.stream().allMatch(SlaResult::passed);
-    return new Candidate(setting, asConfigured, runs.stream().map(Measurement::index).toList(), tp, (long) p50,
-        (long) p95, (long) p99, rows, stable, met, missed);
+    return new Candidate(setting, asConfigured, counted.stream().map(Measurement::index).toList(), tp, (long) p50,
+        (long) p95, (long) p99, rows, !stableRuns.isEmpty(), met, missed);
   }
 
   /** Whether {@code a} is clearly better than {@code b}: the search moves only then. */

@@ -39,6 +39,7 @@ public final class Search {
   private final Ranking ranking;
   private final Set<Dim> refused = EnumSet.noneOf(Dim.class);
   private boolean budgetSpent;
+  private Candidate incumbent;
 
   /** A search of {@code space}, comparing candidates by {@code ranking}. */
   public Search(Space space, Ranking ranking) {
@@ -48,7 +49,7 @@ public final class Search {
 
   /** The best candidate found from {@code start}; stops early, returning the best so far, when the budget is spent. */
   public Candidate run(Candidate start, Measure measure) {
-    Candidate incumbent = start;
+    incumbent = start;
     try {
       for (int sweep = 0; sweep < MAX_SWEEPS; sweep++) {
         boolean moved = false;
@@ -57,9 +58,7 @@ public final class Search {
             continue;
           }
           for (boolean up : new boolean[] {true, false}) {
-            Candidate before = incumbent;
-            incumbent = line(incumbent, d, up, measure);
-            if (incumbent != before) {
+            if (line(d, up, measure)) {
               moved = true;
               break; // it moved up: no need to look down from a better place it came from
             }
@@ -75,22 +74,24 @@ public final class Search {
     return incumbent;
   }
 
-  private Candidate line(Candidate from, Dim d, boolean up, Measure measure) {
-    Candidate incumbent = from;
-    for (Setting next = space.step(from.setting(), d, up); next != null; next = space.step(next, d, up)) {
+  // steps from the incumbent while each step is better; whether it moved
+  private boolean line(Dim d, boolean up, Measure measure) {
+    boolean moved = false;
+    for (Setting next = space.step(incumbent.setting(), d, up); next != null; next = space.step(next, d, up)) {
       Optional<Candidate> c = measure.measure(next);
       if (c.isEmpty()) {
         if (d == Dim.THREADS) {
           refused.add(d); // the engine refused the option itself, not this one value
         }
-        return incumbent;
+        return moved;
       }
       if (!ranking.better(c.get(), incumbent)) {
-        return incumbent;
+        return moved;
       }
       incumbent = c.get();
+      moved = true;
     }
-    return incumbent;
+    return moved;
   }
 
   /** Whether the engine refused the thread option, so threads were not searched. */

@@ -18,6 +18,7 @@ public final class Space {
 
   // a run of more rows than this is rarely what a latency SLA wants, and the ladder stays short
   private static final int MAX_ROWS = 4096;
+  private static final long MIN_DELAY_US = 50;
 
   final List<Integer> sizes;
   final List<Duration> delays;
@@ -54,9 +55,10 @@ public final class Space {
     sizes.add(top);
     TreeSet<Duration> delays = new TreeSet<>();
     delays.add(Duration.ZERO);
-    long us = Math.max(10, batchOneCost.toNanos() / 1000);
+    // below ~50 us a delay is lost in thread wake-up time
+    long us = Math.max(MIN_DELAY_US, batchOneCost.toNanos() / 1000);
     for (long d : new long[] {us / 2, us, 2 * us}) {
-      delays.add(Duration.ofNanos(Math.max(10, d) * 1000));
+      delays.add(Duration.ofNanos(Math.max(MIN_DELAY_US, d) * 1000));
     }
     TreeSet<Integer> inst = new TreeSet<>(List.of(1, 2, 3, 4));
     for (int i = 8; i <= 2 * cores; i *= 2) {

@@ -25,6 +25,9 @@ import java.util.function.Consumer;
  */
 public final class Tuning {
 
+  // confirming runs at most: the winner, the configured setting, and a winner or two that changed on the way
+  private static final int CONFIRMATIONS = 4;
+
   private final Path models;
   private final SlaSpec spec;
   private final String version;
@@ -74,7 +77,7 @@ public final class Tuning {
       engine = scratch.engine();
       progress.accept("engines: " + s.engines() + (scratch.copied ? "; model files copied (no hard links here)"
           : ""));
-      Measurement first = run(Optional.empty(), "configured", null);
+      Measurement first = run(Optional.empty(), "jvm-warm-up", null);
       if (first.loadFailure().isPresent()) {
         throw new IllegalArgumentException("model " + spec.model() + " version " + version + " cannot be served as "
             + "its model.conf configures it: " + first.loadFailure().get() + "; expected a model the repository "
@@ -82,7 +85,9 @@ public final class Tuning {
       }
       configured = scratch.configured(s.runtimeSettings());
       measurements.set(0, withSetting(first, configured));
-      bySetting.put(configured, new ArrayList<>(List.of(measurements.get(0))));
+      // that run warmed the JVM up (JIT, allocation paths): a cold one would make the configured setting look slow
+      bySetting.put(configured, new ArrayList<>());
+      run(Optional.empty(), "configured", configured);
       grid = search();
       confirm();
     }
@@ -132,20 +137,27 @@ public final class Tuning {
     return Duration.ofNanos((long) mean);
   }
 
-  /** A second run of the winner so far and of the configured setting, back to back, when the budget allows. */
+  /**
+   * Runs the winner again, and the configured setting, so that neither rests on one run; a winner that changes on the
+   * way is run again too, up to {@value #CONFIRMATIONS} runs in all, as the budget allows.
+   */
   private void confirm() {
     Optional<Candidate> best = Ranking.best(candidates());
-    if (best.isEmpty()) {
-      return;
-    }
-    List<Setting> again = best.get().setting().equals(configured) ? List.of(configured)
-        : List.of(best.get().setting(), configured);
-    for (Setting s : again) {
+    boolean configuredAgain = false;
+    for (int i = 0; i < CONFIRMATIONS && best.isPresent(); i++) {
+      Setting s = best.get().setting();
+      boolean twice = bySetting.get(s).stream().filter(Measurement::measured).count() > 1;
+      if (twice && (configuredAgain || s.equals(configured))) {
+        return;
+      }
+      Setting next = twice ? configured : s;
       if (!fits(0)) {
         notes.add("no time left in the budget to confirm the winner with a second run");
         return;
       }
-      run(s.equals(configured) ? Optional.empty() : Optional.of(s), "confirm", s);
+      run(next.equals(configured) ? Optional.empty() : Optional.of(next), "confirm", next);
+      configuredAgain |= next.equals(configured);
+      best = Ranking.best(candidates());
     }
   }
 
