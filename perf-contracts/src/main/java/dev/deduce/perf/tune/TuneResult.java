@@ -4,6 +4,7 @@ import dev.deduce.perf.sla.SlaResult;
 import dev.deduce.perf.sla.SlaSpec;
 import dev.deduce.perf.tune.internal.TuneJson;
 import dev.deduce.perf.tune.internal.TuneReport;
+import dev.deduce.perf.tune.internal.Tuning;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -158,7 +159,7 @@ public record TuneResult(String model, String version, String engine, SlaSpec sl
   /** The model.conf fragment of the best setting, with a comment saying where it was measured; empty when none met. */
   public Optional<String> fragment() {
     return best.map(c -> "# deduce tune: best setting for " + model + " version " + version + " under SLA "
-        + sla.name() + " (" + sla.concurrency() + " callers, batch " + sla.batch() + "), measured on " + cores
+        + sla.name() + " (" + Tuning.load(sla) + "), measured on " + cores
         + " cores: " + c.figures() + "\n# paste at the end of " + model + "/" + version + "/model.conf\n"
         + c.setting().fragment());
   }

@@ -48,7 +48,8 @@ public final class Tuner {
   public TuneResult run() {
     RuntimeSettings settings = b.config == null ? RuntimeSettings.load() : RuntimeSettings.load(b.config);
     SlaSpec s = b.sla;
-    SlaSpec versioned = new SlaSpec(s.name(), s.model(), java.util.Optional.of(b.version), s.concurrency(), s.batch(),
+    SlaSpec versioned = new SlaSpec(s.name(), s.model(), java.util.Optional.of(b.version), s.concurrency(), s.rate(),
+        s.batch(),
         s.inputs(), s.dims(), s.requests(), s.warmUp(), s.window(), s.duration(), s.maxWindows(), s.stability(),
         s.requestTimeout(), s.targets());
     return new Tuning(b.models, versioned, b.budget, b.plugins, settings, b.progress).run();

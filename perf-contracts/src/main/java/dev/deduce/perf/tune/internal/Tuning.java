@@ -44,6 +44,7 @@ public final class Tuning {
   private double longestRun;
   private Setting configured;
   private Serving serving;
+  private Candidate reached;
 
   /** A run over {@code spec} (whose version is set) of the model in the repository {@code models}. */
   public Tuning(Path models, SlaSpec spec, Duration budget, Path plugins, RuntimeSettings settings,
@@ -67,8 +68,7 @@ public final class Tuning {
     start = System.nanoTime();
     double loadAtStart = Machine.loadAverage();
     progress.accept("tuning " + spec.model() + " version " + version + " for SLA " + spec.name() + " ("
-        + spec.concurrency() + " callers, batch " + spec.batch() + ") within " + budget.toSeconds() + " s on "
-        + Machine.describe());
+        + load(spec) + ") within " + budget.toSeconds() + " s on " + Machine.describe());
     String engine;
     long grid = 0;
     try (Scratch scratch = Scratch.create(models, spec.model(), version);
@@ -94,6 +94,13 @@ public final class Tuning {
     return result(engine, grid, loadAtStart);
   }
 
+  /** The SLA's load in words: {@code 64 callers, batch 1} or {@code rate 500/s, at most 64 outstanding, batch 1}. */
+  public static String load(SlaSpec s) {
+    return s.rate().map(r -> "rate " + (r == Math.rint(r) ? Long.toString(r.longValue()) : Double.toString(r))
+        + "/s, at most " + s.concurrency() + " outstanding").orElse(s.concurrency() + " callers") + ", batch "
+        + s.batch();
+  }
+
   private long search() {
     int top = Space.largestBatch(spec.concurrency(), spec.batch());
     Space space = null;
@@ -110,7 +117,7 @@ public final class Tuning {
       progress.accept("search space: " + space.describe() + " (" + space.gridSize() + " settings in the full grid);"
           + " searching from " + from.setting().label());
       Search search = new Search(space, ranking);
-      search.run(from, x -> measure(x, "search"));
+      reached = search.run(from, x -> measure(x, "search"));
       if (search.threadsRefused()) {
         notes.add("engine threads not tuned: the engine refused the option intra-op-threads ("
             + firstFailure() + ")");
@@ -142,6 +149,11 @@ public final class Tuning {
    * way is run again too, up to {@value #CONFIRMATIONS} runs in all, as the budget allows.
    */
   private void confirm() {
+    if (reached != null && !reached.stable() && bySetting.get(reached.setting()).size() < 2 && fits(0)) {
+      // where the search ended never stabilised: one more run may, and it is the likeliest winner
+      run(reached.setting().equals(configured) ? Optional.empty() : Optional.of(reached.setting()), "confirm",
+          reached.setting());
+    }
     Optional<Candidate> best = Ranking.best(candidates());
     boolean configuredAgain = false;
     for (int i = 0; i < CONFIRMATIONS && best.isPresent(); i++) {

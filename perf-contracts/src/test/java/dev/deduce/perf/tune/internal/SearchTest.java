@@ -137,7 +137,8 @@ class SearchTest {
 
     assertThat(Ranking.front(all)).containsExactly(slowFast, fast, tiedFaster);
     assertThat(Ranking.best(all)).contains(fast);
-    assertThat(ranking("").better(unstable, fast)).isFalse();
+    // an unstable run may lead the search (its figures still point the way) but never wins
+    assertThat(ranking("").better(unstable, fast)).isTrue();
   }
 
   @Test
