@@ -190,6 +190,22 @@ class TunerTest {
   }
 
   @Test
+  void underAnArrivalRateTheWinnerHasTheLowestP99OfTheSettingsKeepingUp() throws IOException {
+    TuneResult r = tune("rate = 300\ntargets { p99 = 10s }", Duration.ofSeconds(8));
+
+    assertThat(r.outcome()).isEqualTo(Outcome.MET);
+    Candidate best = r.best().orElseThrow();
+    assertThat(best.throughput()).isLessThanOrEqualTo(300 * 1.5);
+    // settings that keep up with the rate tie on throughput (within 2% of the top): the lowest p99 of them wins
+    double top = r.candidates().stream().filter(c -> c.stable() && c.metSla()).mapToDouble(Candidate::throughput)
+        .max().orElseThrow();
+    assertThat(best.throughput()).isGreaterThanOrEqualTo(top * 0.98);
+    assertThat(r.candidates()).filteredOn(c -> c.stable() && c.metSla() && c.throughput() >= top * 0.98)
+        .allSatisfy(c -> assertThat(c.p99()).isGreaterThanOrEqualTo(best.p99()));
+    assertThat(r.fragment().orElseThrow()).contains("(rate 300/s, at most 8 outstanding, batch 1)");
+  }
+
+  @Test
   void aBudgetTooSmallForTheMeasurementsIsRefusedNamingTheLeast() throws IOException {
     SlaSpec spec = sla("");
     assertThatThrownBy(() -> Tuner.builder(models, spec).budget(Duration.ofSeconds(1)).build())
