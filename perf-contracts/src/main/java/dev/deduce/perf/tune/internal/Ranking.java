@@ -99,6 +99,13 @@ public final class Ranking {
     return v;
   }
 
+  /** Best first: meeting the SLA, then (among misses) nearer to the targets, then higher throughput. */
+  public java.util.Comparator<Candidate> order() {
+    return Comparator.comparing((Candidate c) -> !c.metSla())
+        .thenComparingDouble(c -> c.metSla() ? 0 : violation(c))
+        .thenComparing(Comparator.comparingDouble(Candidate::throughput).reversed());
+  }
+
   /** The first of {@code candidates} that no other is {@linkplain #better better} than, or empty if none. */
   public Optional<Candidate> first(List<Candidate> candidates) {
     Candidate top = null;

@@ -84,7 +84,11 @@ public final class TuneReport {
     double p99Target = r.sla().p99().map(d -> d.toNanos() / 1e6).orElse(0.0);
     double minThroughput = r.sla().minThroughput().orElse(0);
     xmax = Math.max(xmax, minThroughput) * 1.1;
-    ymax = Math.max(ymax, p99Target);
+    // a target far above every point would squash them all onto the axis: then it is named, not drawn
+    boolean drawTarget = p99Target > 0 && p99Target <= 2 * ymax;
+    if (drawTarget) {
+      ymax = Math.max(ymax, p99Target);
+    }
     Svg.Plot plot = new Svg.Plot(b, "p99 latency (ms) against throughput (inferences/s)", xmax, ymax)
         .xLabels("0", String.format(Locale.ROOT, "%.0f infer/s (throughput)", xmax));
     plot.dots(x(stable), y(stable), tips(stable), 3, "#999999", "candidate");
@@ -95,13 +99,17 @@ public final class TuneReport {
       plot.dots(x(configured), y(configured), tips(configured), 6, Svg.COLOURS[0], "as configured");
     }
     r.best().ifPresent(c -> plot.dots(x(List.of(c)), y(List.of(c)), tips(List.of(c)), 6, Svg.COLOURS[3], "best"));
-    if (p99Target > 0) {
+    if (drawTarget) {
       plot.horizontal(p99Target, Svg.TARGET_COLOURS[0], "p99 target");
     }
     if (minThroughput > 0) {
       plot.vertical(minThroughput, Svg.TARGET_COLOURS[1], "min-throughput");
     }
     plot.close();
+    if (p99Target > 0 && !drawTarget) {
+      b.append(String.format(Locale.ROOT, "<p>The p99 target, %.3f ms, is more than twice every candidate's p99 and"
+          + " is not drawn.</p>%n", p99Target));
+    }
   }
 
   private static double[] x(List<Candidate> cs) {

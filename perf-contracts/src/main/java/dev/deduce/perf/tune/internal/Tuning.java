@@ -89,6 +89,7 @@ public final class Tuning {
       bySetting.put(configured, new ArrayList<>());
       run(Optional.empty(), "configured", configured);
       grid = search();
+      refine();
       confirm();
     }
     return result(engine, grid, loadAtStart);
@@ -142,6 +143,33 @@ public final class Tuning {
     double mean = runs.stream().flatMap(m -> m.result().stream()).mapToDouble(r -> r.measured().computeMean())
         .average().orElse(1e6);
     return Duration.ofNanos((long) mean);
+  }
+
+  /**
+   * Successive halving over what the search found, with the time it left: the better half of the candidates run
+   * once more, then the better half of those, until one is left or the budget holds only the confirming runs. Each
+   * round ranks by the means over every run so far, so a lucky single run loses its place.
+   */
+  private void refine() {
+    List<Candidate> pool = new ArrayList<>(candidates());
+    int rounds = 0;
+    while (pool.size() > 1 && fits(2)) {
+      pool.sort(ranking.order());
+      pool = new ArrayList<>(pool.subList(0, (pool.size() + 1) / 2));
+      for (Candidate c : pool) {
+        if (!fits(2)) {
+          break;
+        }
+        Setting s = c.setting();
+        run(s.equals(configured) ? Optional.empty() : Optional.of(s), "refine", s);
+      }
+      rounds++;
+      pool = new ArrayList<>(pool.stream().flatMap(c -> candidate(c.setting()).stream()).toList());
+    }
+    if (rounds > 0) {
+      notes.add("with the time the search left, " + rounds + " round(s) of successive halving ran the better half of"
+          + " the candidates again, ranking by the means of all their runs");
+    }
   }
 
   /**
