@@ -54,6 +54,7 @@ public final class HtmlReport {
         .append(r.passed() ? "pass" : "fail").append("\" style=\"font-size:14px;color:#fff;padding:2px 8px\">")
         .append(r.passed() ? "met" : "missed").append("</span></h2>\n<p>model ").append(esc(r.model()))
         .append(" version ").append(esc(r.version())).append(", concurrency ").append(r.concurrency())
+        .append(spec.flatMap(SlaSpec::rate).map(v -> String.format(Locale.ROOT, ", rate %.1f/s", v)).orElse(""))
         .append(", batch ").append(r.batch()).append(", ").append(r.windows().size()).append(" windows, ")
         .append(r.stable() ? "stable" : "not stable").append(String.format(Locale.ROOT, "; %.1f infer/s, p50 %s,"
             + " p99 %s", m.throughput(), Verdict.millis(m.p50()), Verdict.millis(m.p99()))).append("</p>\n");

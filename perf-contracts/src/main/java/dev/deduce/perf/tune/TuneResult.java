@@ -160,7 +160,9 @@ public record TuneResult(String model, String version, String engine, SlaSpec sl
   public Optional<String> fragment() {
     return best.map(c -> "# deduce tune: best setting for " + model + " version " + version + " under SLA "
         + sla.name() + " (" + Tuning.load(sla) + "), measured on " + cores
-        + " cores: " + c.figures() + "\n# paste at the end of " + model + "/" + version + "/model.conf\n"
+        + " cores: " + c.figures() + "\n" + (c.asConfigured()
+        ? "# the model's own configuration was the best measured: these keys restate it, nothing needs to change\n"
+        : "# paste at the end of " + model + "/" + version + "/model.conf\n")
         + c.setting().fragment());
   }
 

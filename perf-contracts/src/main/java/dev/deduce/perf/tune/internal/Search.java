@@ -76,6 +76,9 @@ public final class Search {
 
   // steps from the incumbent while each step is better; whether it moved
   private boolean line(Dim d, boolean up, Measure measure) {
+    if (d == Dim.THREADS && incumbent.setting().engineThreads() == 0) {
+      return up && everyThreadCount(measure);
+    }
     boolean moved = false;
     for (Setting next = space.step(incumbent.setting(), d, up); next != null; next = space.step(next, d, up)) {
       Optional<Candidate> c = measure.measure(next);
@@ -92,6 +95,23 @@ public final class Search {
       moved = true;
     }
     return moved;
+  }
+
+  // "as configured" (0) is the engine's own choice, not a point on the ladder: each explicit count is tried
+  private boolean everyThreadCount(Measure measure) {
+    Candidate from = incumbent;
+    for (Setting next = space.step(from.setting(), Dim.THREADS, true); next != null;
+        next = space.step(next, Dim.THREADS, true)) {
+      Optional<Candidate> c = measure.measure(next);
+      if (c.isEmpty()) {
+        refused.add(Dim.THREADS); // the engine refused the option itself, not this one value
+        break;
+      }
+      if (ranking.better(c.get(), incumbent)) {
+        incumbent = c.get();
+      }
+    }
+    return incumbent != from;
   }
 
   /** Whether the engine refused the thread option, so threads were not searched. */

@@ -290,7 +290,9 @@ public final class Tuning {
           + " cores): these figures are not those of a quiet machine", loadAtStart, loadAtEnd, cores));
     }
     String summary = switch (outcome) {
-      case MET -> "best: " + best.get().setting().label() + ": " + best.get().figures() + " (as configured: "
+      case MET -> best.get().asConfigured() ? "best: the model's own configuration (" + best.get().setting().label()
+          + "): " + best.get().figures() + "; no other setting measured was clearly faster" : "best: "
+          + best.get().setting().label() + ": " + best.get().figures() + " (as configured: "
           + conf.figures() + String.format(Locale.ROOT, "; x%.2f throughput)", best.get().throughput()
           / Math.max(conf.throughput(), 1e-9));
       case NOT_MET -> "no setting met the SLA; closest: " + ranking.first(all.stream().filter(Candidate::stable)
