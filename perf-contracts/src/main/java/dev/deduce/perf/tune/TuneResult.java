@@ -124,17 +124,16 @@ public record TuneResult(String model, String version, String engine, SlaSpec sl
   }
 
   /**
-   * One distinct setting with its runs combined: figures are the means over its stable runs (over all its runs when
-   * none was stable; it is then not stable). Latencies in nanoseconds.
+   * One distinct setting with its runs combined: figures are the means over its runs. Latencies in nanoseconds.
    *
    * @param setting      the setting
    * @param asConfigured whether it is the model's own configuration
-   * @param runs         the indexes of the measurements its figures come from
+   * @param runs         the indexes of its measurements
    * @param throughput   inferences (rows) per second
    * @param p50          caller-side latency percentiles
    * @param meanBatchRows rows per engine run
    * @param stable       some run's windows stabilised
-   * @param metSla       every run counted met every target
+   * @param metSla       every run met every target
    * @param missed       the checks a run failed, e.g. {@code p99 12.1 ms > 10.0 ms}
    */
   public record Candidate(Setting setting, boolean asConfigured, List<Integer> runs, double throughput, long p50,

@@ -156,11 +156,15 @@ public final class Tuning {
     while (pool.size() > 1 && fits(2)) {
       pool.sort(ranking.order());
       pool = new ArrayList<>(pool.subList(0, (pool.size() + 1) / 2));
-      for (Candidate c : pool) {
+      // the configured setting runs in every round too, so each round compares under the same machine load
+      List<Setting> round = new ArrayList<>(pool.stream().map(Candidate::setting).toList());
+      if (!round.contains(configured)) {
+        round.add(configured);
+      }
+      for (Setting s : round) {
         if (!fits(2)) {
           break;
         }
-        Setting s = c.setting();
         run(s.equals(configured) ? Optional.empty() : Optional.of(s), "refine", s);
       }
       rounds++;
@@ -168,7 +172,7 @@ public final class Tuning {
     }
     if (rounds > 0) {
       notes.add("with the time the search left, " + rounds + " round(s) of successive halving ran the better half of"
-          + " the candidates again, ranking by the means of all their runs");
+          + " the candidates again, with the configured setting in every round, ranking by the means of all runs");
     }
   }
 
