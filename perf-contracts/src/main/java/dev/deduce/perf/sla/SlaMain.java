@@ -36,6 +36,10 @@ public final class SlaMain {
     if (args.length > 0 && args[0].equals("compare")) {
       return SlaCompare.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
     }
+    if (args.length > 0 && args[0].equals("tune")) {
+      return dev.deduce.perf.tune.internal.TuneCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out,
+          err);
+    }
     SlaOptions o;
     try {
       o = SlaOptions.parse(args);

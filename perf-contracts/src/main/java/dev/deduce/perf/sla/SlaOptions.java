@@ -19,7 +19,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "SlaMain", synopsisHeading = "usage: ",
     customSynopsis = {"SlaMain --models DIR --sla FILE|DIR [--plugins DIR] [--config FILE] [--out DIR]"
         + " [--log-level LEVEL]",
-        "       SlaMain compare BASE.json NEW.json [--max-regression PERCENT] [--out DIR]"},
+        "       SlaMain compare BASE.json NEW.json [--max-regression PERCENT] [--out DIR]",
+        "       SlaMain tune --models DIR --sla FILE [--budget DURATION] [--plugins DIR] [--config FILE] [--out DIR]"},
     optionListHeading = "%n", footerHeading = "%n",
     footer = "exit status: 0 every SLA met, 1 an SLA missed, 2 usage or setup error",
     sortOptions = false, usageHelpWidth = 118)

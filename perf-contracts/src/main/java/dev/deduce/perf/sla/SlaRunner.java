@@ -13,19 +13,24 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
  * Drives an {@link InferenceService} as Triton's perf_analyzer drives a server: {@code concurrency} callers each
- * keep one request outstanding; after the warm-up, measurement windows repeat until the last few agree (stable), the
- * window limit or the duration is reached. Latency percentiles come from HdrHistogram.
+ * keep one request outstanding, or, with a {@code rate}, requests go out on a fixed schedule whatever the answers
+ * (latency counted from when each was due, so a slow service cannot hide its queue); after the warm-up, measurement
+ * windows repeat until the last few agree (stable), the window limit or the duration is reached. Latency
+ * percentiles come from HdrHistogram.
  */
 public final class SlaRunner {
 
@@ -125,6 +130,13 @@ public final class SlaRunner {
     }
 
     void start() {
+      if (spec.rate().isPresent()) {
+        Thread t = new Thread(this::send, "sla-" + spec.name() + "-sender");
+        t.setDaemon(true);
+        callers.add(t);
+        t.start();
+        return;
+      }
       for (int i = 0; i < spec.concurrency(); i++) {
         List<NamedTensors> in = inputs.get(i);
         Thread t = new Thread(() -> call(in), "sla-" + spec.name() + "-" + i);
@@ -158,6 +170,53 @@ public final class SlaRunner {
         } catch (RuntimeException e) {
           failure(e);
         }
+      }
+    }
+
+    /** The open loop: one request every 1/rate seconds, at most {@code concurrency} outstanding. */
+    private void send() {
+      List<NamedTensors> all = inputs.stream().flatMap(List::stream).toList();
+      String model = spec.model();
+      String version = spec.version().orElse(null);
+      long waitNanos = spec.requestTimeout().toNanos() + TimeUnit.SECONDS.toNanos(1);
+      double interval = 1e9 / spec.rate().orElseThrow();
+      AtomicInteger outstanding = new AtomicInteger();
+      long first = System.nanoTime();
+      for (long n = 0; running; n++) {
+        long due = first + (long) (n * interval);
+        // behind schedule (a slow wake-up), the due requests go at once, so the rate holds on average
+        for (long left = due - System.nanoTime(); left > 0 && running; left = due - System.nanoTime()) {
+          LockSupport.parkNanos(left);
+        }
+        if (outstanding.incrementAndGet() > spec.concurrency()) {
+          outstanding.decrementAndGet();
+          failed.incrementAndGet();
+          count("CLIENT_BACKLOG", "concurrency = " + spec.concurrency() + " requests were outstanding when this one"
+              + " was due; the service answers slower than rate = " + spec.rate().get() + " per second");
+          continue;
+        }
+        CompletableFuture<InferenceResult> f;
+        try {
+          f = service.submit(model, version, all.get((int) (n % all.size())), options);
+        } catch (RuntimeException e) {
+          outstanding.decrementAndGet();
+          failure(e);
+          continue;
+        }
+        f.copy().orTimeout(waitNanos, TimeUnit.NANOSECONDS).whenComplete((r, e) -> {
+          outstanding.decrementAndGet();
+          if (r != null) {
+            latency.recordValue(Math.max(0, System.nanoTime() - due));
+            queue.recordValue(r.queueTime().toNanos());
+            compute.recordValue(r.computeTime().toNanos());
+            servedVersion = r.version();
+          } else if (e instanceof TimeoutException) {
+            failed.incrementAndGet();
+            count("CLIENT_TIMEOUT", "no answer within request-timeout plus 1 s");
+          } else {
+            failure(e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e);
+          }
+        });
       }
     }
 

@@ -34,7 +34,10 @@ import java.util.stream.Stream;
  * @param name           the SLA's name; by default its file name without extension
  * @param model          the model to drive
  * @param version        the version to drive; empty for the serving default
- * @param concurrency    callers, each with one request outstanding (closed loop, like perf_analyzer's concurrency)
+ * @param concurrency    callers, each with one request outstanding (closed loop, like perf_analyzer's concurrency);
+ *                       with {@code rate}, the most requests outstanding at once
+ * @param rate           requests per second sent on a fixed schedule whatever the answers (open loop, like
+ *                       perf_analyzer's request rate); empty for the closed loop
  * @param batch          rows (dimension 0) in each request
  * @param inputs         per input: its shape (for dynamic non-batch dimensions; dimension 0 is always {@code batch})
  *                       and the values to send (a range, a constant or a list of choices)
@@ -49,7 +52,8 @@ import java.util.stream.Stream;
  * @param requestTimeout timeout of each request
  * @param targets        what the measurement must meet
  */
-public record SlaSpec(String name, String model, Optional<String> version, int concurrency, int batch,
+public record SlaSpec(String name, String model, Optional<String> version, int concurrency, Optional<Double> rate,
+    int batch,
     Map<String, InputValues> inputs, Map<String, Long> dims, Optional<Path> requests, Duration warmUp, Duration window, Duration duration, int maxWindows,
     Stability stability, Duration requestTimeout, Targets targets) {
 
@@ -59,6 +63,7 @@ public record SlaSpec(String name, String model, Optional<String> version, int c
       throw new SettingException("model", "\"\"", "a non-blank model name");
     }
     range("concurrency", concurrency, 1, 4096);
+    rate.ifPresent(r -> range("rate", r, 0.001, 10_000_000.0));
     range("batch", batch, 1, 1 << 20);
     dims.forEach((dim, size) -> range("dims." + dim, size, 0, Integer.MAX_VALUE));
     notNegative("warm-up", warmUp);
@@ -221,6 +226,6 @@ public record SlaSpec(String name, String model, Optional<String> version, int c
   @Override
   public String toString() {
     return "SlaSpec{" + name + ": model=" + model + version.map(v -> ", version=" + v).orElse("")
-        + ", concurrency=" + concurrency + ", batch=" + batch + "}";
+        + ", concurrency=" + concurrency + rate.map(r -> ", rate=" + r).orElse("") + ", batch=" + batch + "}";
   }
 }
