@@ -239,7 +239,7 @@ public final class ModelRepository implements AutoCloseable {
       problems = found;
       return all(retiring);
     }
-    for (String name : names) {
+    for (String name : DeployOrder.of(root, names)) {
       List<RepositoryProblem> mine = new ArrayList<>();
       try {
         checkName(name);

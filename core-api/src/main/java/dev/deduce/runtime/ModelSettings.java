@@ -26,6 +26,7 @@ import java.util.SortedSet;
  * defaults live. Validated on construction; errors name the key, the value and what is allowed.
  *
  * @param queue          the model's request queue
+ * @param priority       priority levels: how many, the default, per-level queue bounds and starvation bound
  * @param batching       how requests are combined into engine runs
  * @param instances      concurrent engine runs per model version, 1 to 1024
  * @param deadline       deadline of a request whose caller gives no timeout
@@ -34,11 +35,15 @@ import java.util.SortedSet;
  * @param circuitBreaker the breaker around engine runs
  * @param nonFiniteInputs what NaN and infinite values in float inputs do: ALLOW passes them on, REJECT fails the
  *                        request as invalid input
+ * @param cache          the durable response cache: answers repeated inputs from stored results
+ * @param fallback       the model that serves this one's requests when its breaker is open, its queue is full or
+ *                       its deadline cannot be met; empty = none
+ * @param fallbackVersion the fallback's version; empty = its default version
  * @param warmUp         inputs run once each on a new version before it takes traffic (from model.conf or code)
  */
-public record ModelSettings(Queue queue, Batching batching, int instances, Duration deadline, long maxElements,
-    Retry retry, CircuitBreaker circuitBreaker, NonFiniteInputs nonFiniteInputs,
-    @Unbound List<NamedTensors> warmUp) {
+public record ModelSettings(Queue queue, Priority priority, Batching batching, int instances, Duration deadline, long maxElements,
+    Retry retry, CircuitBreaker circuitBreaker, NonFiniteInputs nonFiniteInputs, Cache cache,
+    Optional<String> fallback, Optional<String> fallbackVersion, @Unbound List<NamedTensors> warmUp) {
 
   private static final ModelSettings DEFAULTS = Binder.bind(SettingsLoader.reference().getConfig("deduce.defaults"),
       ModelSettings.class, "deduce.defaults.");
@@ -46,6 +51,7 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
   /** Checks the ranges. */
   public ModelSettings {
     Objects.requireNonNull(queue, "queue");
+    Objects.requireNonNull(priority, "priority");
     Objects.requireNonNull(batching, "batching");
     range("instances", instances, 1, 1024);
     positive("deadline", deadline);
@@ -53,6 +59,13 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
     Objects.requireNonNull(retry, "retry");
     Objects.requireNonNull(circuitBreaker, "circuit-breaker");
     Objects.requireNonNull(nonFiniteInputs, "non-finite-inputs");
+    Objects.requireNonNull(cache, "cache");
+    fallback = fallback.map(String::trim).filter(f -> !f.isEmpty());
+    fallbackVersion = fallbackVersion.map(String::trim).filter(f -> !f.isEmpty());
+    if (fallback.isEmpty() && fallbackVersion.isPresent()) {
+      throw new SettingException("fallback-version", fallbackVersion.get(),
+          "no version while fallback is empty (no fallback model)");
+    }
     warmUp = List.copyOf(warmUp);
   }
 
@@ -67,6 +80,42 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
     public Queue {
       range("capacity", capacity, 1, Integer.MAX_VALUE);
       notNegative("max-wait", maxWait);
+    }
+  }
+
+  /**
+   * {@code priority}: requests carry a level ({@code RequestOptions.priority}, 0 the lowest); the batcher takes the
+   * highest waiting level first, and levels never share a batch. Each level has its own queue bound and overload
+   * answer. Starvation is bounded: after {@code starvationLimit} batches in a row taken while an older request of a
+   * lower level waited, the next batch is the one whose first request waited longest.
+   *
+   * @param levels          1 to 16; 1 = no priorities
+   * @param defaultLevel    the level of a request that names none, 0 to levels - 1
+   * @param starvationLimit batches a waiting lower level may be passed over in a row, 1 or more
+   * @param queues          per level ("0", "1", ...): its queue capacity and max wait; a level not listed has
+   *                        {@code queue}'s
+   */
+  public record Priority(int levels, int defaultLevel, int starvationLimit, Map<String, Queue> queues) {
+    /** Most priority levels. */
+    public static final int MAX_LEVELS = 16;
+
+    /** Checks the ranges and that every listed level exists. */
+    public Priority {
+      range("levels", levels, 1, MAX_LEVELS);
+      range("default-level", defaultLevel, 0, levels - 1);
+      range("starvation-limit", starvationLimit, 1, Integer.MAX_VALUE);
+      for (String level : queues.keySet()) {
+        if (!level.matches("0|[1-9][0-9]?") || Integer.parseInt(level) >= levels) {
+          throw new SettingException("queues", level, "levels 0 to " + (levels - 1) + " (priority.levels is "
+              + levels + ")");
+        }
+      }
+      queues = Map.copyOf(queues);
+    }
+
+    /** The queue bound and overload answer of {@code level}: its own, or {@code base}. */
+    public Queue queue(int level, Queue base) {
+      return queues.getOrDefault(Integer.toString(level), base);
     }
   }
 
@@ -170,6 +219,21 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
     }
   }
 
+  /**
+   * {@code cache}: a request whose inputs (names, dtypes, shapes, bytes) equal those of a DONE result of the same
+   * model version stored less than {@code ttl} ago is answered from the store without running the model. Needs a
+   * store (durability RESULTS or DURABLE).
+   *
+   * @param enabled false (the default) runs every request
+   * @param ttl     how long a stored result answers repeats, from when it completed; positive
+   */
+  public record Cache(boolean enabled, Duration ttl) {
+    /** Checks the range. */
+    public Cache {
+      positive("ttl", ttl);
+    }
+  }
+
   /** The defaults: {@code deduce.defaults} of the bundled reference.conf. */
   public static ModelSettings defaults() {
     return DEFAULTS;
@@ -197,6 +261,9 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
 
   /** {@code queue.max-wait}. */
   public Duration queueMaxWait() { return queue.maxWait(); }
+
+  /** The queue bound and overload answer of priority level {@code level}. */
+  public Queue queue(int level) { return priority.queue(level, queue); }
 
   /** {@code batching.enabled}. */
   public boolean batchingEnabled() { return batching.enabled(); }
@@ -275,6 +342,17 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
     /** {@code queue.max-wait}. */
     public Builder queueMaxWait(Duration v) { return set("queue.max-wait", v); }
 
+    /** {@code priority.levels} and {@code priority.default-level}. */
+    public Builder priorityLevels(int levels, int defaultLevel) {
+      set("priority.levels", levels);
+      return set("priority.default-level", defaultLevel);
+    }
+
+    /** {@code priority.queues.<level>}: that level's queue capacity and max wait. */
+    public Builder priorityQueue(int level, int capacity, Duration maxWait) {
+      return set("priority.queues." + level, Map.of("capacity", capacity, "max-wait", Binder.text(maxWait)));
+    }
+
     /** {@code batching.enabled}. */
     public Builder batchingEnabled(boolean v) { return set("batching.enabled", v); }
 
@@ -311,6 +389,18 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
 
     /** {@code non-finite-inputs}. */
     public Builder nonFiniteInputs(NonFiniteInputs v) { return set("non-finite-inputs", v.name().toLowerCase(java.util.Locale.ROOT)); }
+
+    /** {@code cache.enabled} and {@code cache.ttl}. */
+    public Builder cache(boolean enabled, Duration ttl) {
+      set("cache.enabled", enabled);
+      return set("cache.ttl", ttl);
+    }
+
+    /** {@code fallback} and {@code fallback-version}: {@code version} null = the fallback's default version. */
+    public Builder fallback(String model, String version) {
+      set("fallback", model);
+      return set("fallback-version", version == null ? "" : version);
+    }
 
     /** {@code retry.max-attempts}. */
     public Builder retryMaxAttempts(int v) { return set("retry.max-attempts", v); }

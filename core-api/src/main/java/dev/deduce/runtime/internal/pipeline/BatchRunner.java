@@ -73,6 +73,7 @@ public final class BatchRunner {
       List<NamedTensors> split = execute(v, model, batch, deadline, attempts);
       long compute = System.nanoTime() - start;
       v.meters().compute.record(Duration.ofNanos(compute));
+      v.ran(compute);
       v.resilience.succeeded(start);
       Outcomes.Run run = new Outcomes.Run(start, compute, attempts[0], batch.size());
       for (int i = 0; i < batch.size(); i++) {

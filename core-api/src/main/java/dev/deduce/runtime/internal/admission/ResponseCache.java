@@ -1,0 +1,126 @@
+package dev.deduce.runtime.internal.admission;
+
+import dev.deduce.api.InferenceResult;
+import dev.deduce.api.NamedTensors;
+import dev.deduce.api.RequestStatus;
+import dev.deduce.api.Tensor;
+import dev.deduce.runtime.internal.metrics.RuntimeMetrics;
+import dev.deduce.runtime.internal.pipeline.ServingVersion;
+import dev.deduce.spi.Store;
+import dev.deduce.spi.StoredRequest;
+import dev.deduce.spi.TensorCodec;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable response cache. It adds nothing to the store: a cacheable request runs under a request id derived, like
+ * an idempotency key's, from the model, the version, a time bucket of width ttl and the SHA-256 of its inputs, so
+ * the result the runtime stores anyway is the cache entry, and {@link Store#get} by that id is the lookup. A lookup
+ * reads the current and the previous bucket (an entry lives at most ttl, so it is in one of them) and serves an entry
+ * only when it is DONE, of the same version, completed less than ttl ago, and its stored inputs equal the request's:
+ * a hash collision can never answer with someone else's outputs.
+ */
+final class ResponseCache {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ResponseCache.class);
+
+  /** What a lookup found: an answer (stored, or an identical request's still running), or the id to run under. */
+  record Decision(CompletableFuture<InferenceResult> answer, String id) {}
+
+  private final Store store;
+  private final RuntimeMetrics metrics;
+  /** Cacheable requests running now, by id: an identical request waits for the first rather than running again. */
+  private final Map<String, CompletableFuture<InferenceResult>> running = new ConcurrentHashMap<>();
+
+  ResponseCache(Store store, RuntimeMetrics metrics) {
+    this.store = store;
+    this.metrics = metrics;
+  }
+
+  /** Looks {@code inputs} up for {@code v}; a miss names the id to run under (null: run under a fresh id). */
+  Decision lookup(ServingVersion v, NamedTensors inputs) {
+    Duration ttl = v.settings().cache().ttl();
+    long now = System.currentTimeMillis();
+    long bucket = now / Math.max(1, ttl.toMillis());
+    String digest = digest(inputs);
+    String current = id(v, bucket, digest);
+    CompletableFuture<InferenceResult> first = running.get(current);
+    if (first != null) {
+      metrics.cache(v.model(), v.version(), true);
+      return new Decision(first, null);
+    }
+    Optional<StoredRequest> atCurrent = read(current);
+    for (String id : new String[] {current, id(v, bucket - 1, digest)}) {
+      Optional<StoredRequest> found = id == current ? atCurrent : read(id);
+      if (found.isPresent() && serves(found.get(), v, inputs, now, ttl)) {
+        StoredRequest s = found.get();
+        metrics.cache(v.model(), v.version(), true);
+        // answered from the store: zero times and batch size 0, like a replayed idempotency key
+        return new Decision(CompletableFuture.completedFuture(new InferenceResult(id, v.model(), s.version(),
+            s.outputs(), Duration.ZERO, Duration.ZERO, Duration.ZERO, s.attempts(), 0)), null);
+      }
+    }
+    metrics.cache(v.model(), v.version(), false);
+    // an id already taken in this bucket (a FAILED result, a request PENDING from an earlier run) cannot be reused:
+    // the store keeps the first outcome per id
+    return new Decision(null, atCurrent.isEmpty() ? current : null);
+  }
+
+  /**
+   * Registers {@code future} as the running request for {@code id}; returns the one registered first instead, if an
+   * identical request got there between lookup and now.
+   */
+  CompletableFuture<InferenceResult> running(String id, CompletableFuture<InferenceResult> future) {
+    CompletableFuture<InferenceResult> first = running.putIfAbsent(id, future);
+    if (first != null) {
+      return first;
+    }
+    future.whenComplete((r, e) -> running.remove(id, future));
+    return null;
+  }
+
+  private static boolean serves(StoredRequest s, ServingVersion v, NamedTensors inputs, long nowMillis,
+      Duration ttl) {
+    Instant completed = s.completedAt();
+    return s.status() == RequestStatus.DONE && s.version().equals(v.version())
+        && s.request().model().equals(v.model()) && completed != null
+        && completed.plus(ttl).toEpochMilli() > nowMillis && s.request().inputs().equals(inputs);
+  }
+
+  private Optional<StoredRequest> read(String id) {
+    try {
+      return store.get(id);
+    } catch (RuntimeException e) {
+      // the cache only saves work: a store that cannot answer means running the model, never failing the request
+      LOG.warn("response cache lookup of request {} failed; running the model instead: {}", id, e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** The id of the entry for {@code digest} in {@code bucket}; control characters cannot occur in callers' keys. */
+  private static String id(ServingVersion v, long bucket, String digest) {
+    return IdempotencyIndex.requestId(v.model(), "cache\u0000" + v.version() + '\u0000' + bucket + '\u0000' + digest);
+  }
+
+  /** SHA-256 over the inputs in name order: names, dtypes, shapes and data, as {@link TensorCodec} encodes them. */
+  static String digest(NamedTensors inputs) {
+    Map<String, Tensor> sorted = new TreeMap<>(inputs.asMap());
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(TensorCodec.encode(NamedTensors.of(sorted)));
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM; every Java SE runtime has it", e);
+    }
+  }
+}
