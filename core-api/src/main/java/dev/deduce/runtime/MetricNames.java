@@ -48,6 +48,8 @@ public final class MetricNames {
    * {@code queue_full} or {@code deadline}).
    */
   public static final String FALLBACKS = "deduce.fallbacks";
+  /** Timer: one pipeline step from its start to its outputs (queue and run), tagged pipeline and step. */
+  public static final String PIPELINE_STEP = "deduce.pipeline.step";
   /** Model versions the repository loaded, tagged model, version and outcome. */
   public static final String REPOSITORY_LOADS = "deduce.repository.loads";
   /** Gauge: 1 when every model in the repository has a serving version, else 0. */

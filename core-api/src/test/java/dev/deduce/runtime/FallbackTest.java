@@ -10,7 +10,6 @@ import dev.deduce.api.EngineException;
 import dev.deduce.api.InferenceResult;
 import dev.deduce.api.OverloadedException;
 import dev.deduce.api.RequestOptions;
-import dev.deduce.config.SettingException;
 import dev.deduce.reference.ReferenceEngine;
 import dev.deduce.reference.ReferenceGraph;
 import dev.deduce.repository.ModelRepository;
@@ -192,7 +191,7 @@ class FallbackTest {
   @Test
   void aFallbackVersionWithoutAFallbackIsABadSetting() {
     assertThatThrownBy(() -> Fixtures.settings().set("fallback-version", "2").build())
-        .isInstanceOf(SettingException.class).hasMessageContaining("fallback-version")
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bad setting fallback-version")
         .hasMessageContaining("no version while fallback is empty");
   }
 

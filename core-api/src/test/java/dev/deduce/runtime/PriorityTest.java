@@ -9,7 +9,6 @@ import dev.deduce.api.InferenceResult;
 import dev.deduce.api.InvalidInputException;
 import dev.deduce.api.OverloadedException;
 import dev.deduce.api.RequestOptions;
-import dev.deduce.config.SettingException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -136,14 +135,14 @@ class PriorityTest {
 
   @Test
   void badPrioritySettingsAreRefusedNamingTheKey() {
-    assertThatThrownBy(() -> Fixtures.settings().priorityLevels(0, 0).build()).isInstanceOf(SettingException.class)
+    assertThatThrownBy(() -> Fixtures.settings().priorityLevels(0, 0).build()).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("priority.levels");
-    assertThatThrownBy(() -> Fixtures.settings().priorityLevels(2, 2).build()).isInstanceOf(SettingException.class)
+    assertThatThrownBy(() -> Fixtures.settings().priorityLevels(2, 2).build()).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("priority.default-level");
     assertThatThrownBy(() -> Fixtures.settings().priorityLevels(2, 0).priorityQueue(5, 1, Duration.ZERO).build())
-        .isInstanceOf(SettingException.class).hasMessageContaining("priority.queues")
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("priority.queues")
         .hasMessageContaining("levels 0 to 1 (priority.levels is 2)");
     assertThatThrownBy(() -> Fixtures.settings().set("priority.starvation-limit", 0).build())
-        .isInstanceOf(SettingException.class).hasMessageContaining("priority.starvation-limit");
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("priority.starvation-limit");
   }
 }

@@ -10,7 +10,6 @@ import dev.deduce.api.EngineException;
 import dev.deduce.api.InferenceResult;
 import dev.deduce.api.RequestOptions;
 import dev.deduce.api.RequestStatus;
-import dev.deduce.config.SettingException;
 import dev.deduce.reference.ReferenceEngine;
 import dev.deduce.repository.ModelRepository;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -170,7 +169,7 @@ class ResponseCacheTest {
 
   @Test
   void aTtlThatIsNotPositiveIsRefusedNamingTheKey() {
-    assertThatThrownBy(() -> cached(Duration.ZERO)).isInstanceOf(SettingException.class)
+    assertThatThrownBy(() -> cached(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cache.ttl").hasMessageContaining("a positive duration");
   }
 

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The durable response cache. It adds nothing to the store: a cacheable request runs under a request id derived, like
- * an idempotency key's, from the model, the version, a time bucket of width ttl and the SHA-256 of its inputs, so
+ * an idempotency key's, from the model, the version, a time bucket of width ttl, a slot and the SHA-256 of its inputs, so
  * the result the runtime stores anyway is the cache entry, and {@link Store#get} by that id is the lookup. A lookup
  * reads the current and the previous bucket (an entry lives at most ttl, so it is in one of them) and serves an entry
  * only when it is DONE, of the same version, completed less than ttl ago, and its stored inputs equal the request's:
@@ -36,6 +36,13 @@ final class ResponseCache {
 
   /** What a lookup found: an answer (stored, or an identical request's still running), or the id to run under. */
   record Decision(CompletableFuture<InferenceResult> answer, String id) {}
+
+  /**
+   * Ids per input and bucket: the store keeps the first outcome per id, so an id whose request FAILED (or is still
+   * PENDING from an earlier run) cannot hold a later success; the next slot can. Past the last, a request runs under
+   * a fresh id and fills nothing until the next bucket.
+   */
+  static final int SLOTS = 4;
 
   private final Store store;
   private final RuntimeMetrics metrics;
@@ -53,27 +60,32 @@ final class ResponseCache {
     long now = System.currentTimeMillis();
     long bucket = now / Math.max(1, ttl.toMillis());
     String digest = digest(inputs);
-    String current = id(v, bucket, digest);
-    CompletableFuture<InferenceResult> first = running.get(current);
-    if (first != null) {
+    String first = id(v, bucket, 0, digest);
+    CompletableFuture<InferenceResult> running = this.running.get(first);
+    if (running != null) {
       metrics.cache(v.model(), v.version(), true);
-      return new Decision(first, null);
+      return new Decision(running, null);
     }
-    Optional<StoredRequest> atCurrent = read(current);
-    for (String id : new String[] {current, id(v, bucket - 1, digest)}) {
-      Optional<StoredRequest> found = id == current ? atCurrent : read(id);
-      if (found.isPresent() && serves(found.get(), v, inputs, now, ttl)) {
+    String free = null;
+    for (long b = bucket; b >= bucket - 1; b--) {
+      for (int slot = 0; slot < SLOTS; slot++) {
+        String id = slot == 0 && b == bucket ? first : id(v, b, slot, digest);
+        Optional<StoredRequest> found = read(id);
+        if (found.isEmpty()) {
+          free = b == bucket ? id : free;
+          break; // slots fill in order: none after an empty one
+        }
         StoredRequest s = found.get();
-        metrics.cache(v.model(), v.version(), true);
-        // answered from the store: zero times and batch size 0, like a replayed idempotency key
-        return new Decision(CompletableFuture.completedFuture(new InferenceResult(id, v.model(), s.version(),
-            s.outputs(), Duration.ZERO, Duration.ZERO, Duration.ZERO, s.attempts(), 0)), null);
+        if (serves(s, v, inputs, now, ttl)) {
+          metrics.cache(v.model(), v.version(), true);
+          // answered from the store: zero times and batch size 0, like a replayed idempotency key
+          return new Decision(CompletableFuture.completedFuture(new InferenceResult(id, v.model(), s.version(),
+              s.outputs(), Duration.ZERO, Duration.ZERO, Duration.ZERO, s.attempts(), 0)), null);
+        }
       }
     }
     metrics.cache(v.model(), v.version(), false);
-    // an id already taken in this bucket (a FAILED result, a request PENDING from an earlier run) cannot be reused:
-    // the store keeps the first outcome per id
-    return new Decision(null, atCurrent.isEmpty() ? current : null);
+    return new Decision(null, free);
   }
 
   /**
@@ -107,9 +119,10 @@ final class ResponseCache {
     }
   }
 
-  /** The id of the entry for {@code digest} in {@code bucket}; control characters cannot occur in callers' keys. */
-  private static String id(ServingVersion v, long bucket, String digest) {
-    return IdempotencyIndex.requestId(v.model(), "cache\u0000" + v.version() + '\u0000' + bucket + '\u0000' + digest);
+  /** The id of entry {@code slot} for {@code digest} in {@code bucket}; callers' keys cannot hold control characters. */
+  private static String id(ServingVersion v, long bucket, int slot, String digest) {
+    return IdempotencyIndex.requestId(v.model(), "cache\u0000" + v.version() + '\u0000' + bucket + '\u0000' + slot
+        + '\u0000' + digest);
   }
 
   /** SHA-256 over the inputs in name order: names, dtypes, shapes and data, as {@link TensorCodec} encodes them. */

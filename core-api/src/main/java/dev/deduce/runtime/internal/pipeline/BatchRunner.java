@@ -103,6 +103,7 @@ public final class BatchRunner {
     UnaryOperator<NamedTensors> engine = in -> v.resilience.attempt(() -> model.runAdmitted(in), deadline, attempts);
     String who = v.who();
     Padding padding = v.checks().padding();
+    RunContext before = RunContext.enter(part.size() == 1 ? part.get(0) : null, tracer);
     try {
       if (part.size() == 1) {
         Request r = part.get(0);
@@ -124,6 +125,8 @@ public final class BatchRunner {
       throw e;
     } catch (RuntimeException e) {
       throw new EngineException(who + " failed: " + e, e);
+    } finally {
+      RunContext.restore(before);
     }
   }
 
