@@ -19,7 +19,8 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * The order models are deployed in: a model after the models its configs name (its {@code fallback}), because a
+ * The order models are deployed in: a model after the models its configs name (its {@code fallback}, its pipeline
+ * steps), because a
  * deploy checks those against what already serves; otherwise by name. A config that cannot be read adds no
  * dependency here (the scan reports it); a cycle keeps name order and the deploy reports the cycle.
  */
@@ -57,7 +58,7 @@ final class DeployOrder {
     done.add(name);
   }
 
-  /** The models named by {@code fallback} in the model's config or any version's. */
+  /** The models named by {@code fallback} or pipeline steps in the model's config or any version's. */
   private static Set<String> dependencies(Path modelDir) {
     Set<String> out = new TreeSet<>();
     add(modelDir.resolve(VersionConfig.FILE_NAME), out);
@@ -74,6 +75,7 @@ final class DeployOrder {
   private static void add(Path conf, Set<String> out) {
     try {
       Config c = VersionConfig.parse(conf);
+      out.addAll(PipelineConfig.stepModels(c));
       if (c.hasPath("fallback")) {
         String f = c.getString("fallback").trim();
         if (!f.isEmpty()) {
