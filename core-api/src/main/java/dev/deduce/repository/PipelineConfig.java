@@ -48,9 +48,6 @@ final class PipelineConfig {
     } catch (ConfigException e) {
       throw new ModelLoadException(file, "bad pipeline: " + e.getMessage());
     } catch (IllegalArgumentException e) {
-      if (e instanceof ModelLoadException m) {
-        throw m;
-      }
       throw new ModelLoadException(file, e.getMessage());
     }
   }

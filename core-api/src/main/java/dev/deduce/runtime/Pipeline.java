@@ -4,6 +4,7 @@ import dev.deduce.api.Names;
 import dev.deduce.runtime.internal.graph.PipelineModel;
 import dev.deduce.spi.LoadedModel;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +51,7 @@ public final class Pipeline {
         throw new IllegalArgumentException("pipeline step '" + name + "' names " + (code == null ? "neither a model"
             + " nor code" : "both a model and code") + "; expected exactly one of them");
       }
-      inputs = Map.copyOf(inputs);
+      inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
     }
 
     /** "step 'embed' (model 'doubler')", for messages. */
@@ -65,7 +66,7 @@ public final class Pipeline {
 
   private Pipeline(List<Step> steps, Map<String, String> outputs) {
     this.steps = List.copyOf(steps);
-    this.outputs = Map.copyOf(outputs);
+    this.outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
   }
 
   /** An empty builder. */

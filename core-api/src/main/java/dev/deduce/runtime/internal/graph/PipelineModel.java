@@ -114,18 +114,7 @@ public final class PipelineModel implements LoadedModel {
     if (step.code() != null) {
       out = code(s, in, who);
     } else {
-      long remaining = deadline - t0;
-      if (remaining <= 0) {
-        out = CompletableFuture.failedFuture(new DeadlineExceededException(who + " had no time left before the"
-            + " request deadline; expected a longer timeout"));
-      } else {
-        RequestOptions.Builder o = RequestOptions.builder().timeout(Duration.ofNanos(remaining));
-        if (ctx != null) {
-          o.idempotencyKey(key(ctx.requestId(), step.name()));
-        }
-        out = runtime.submit(step.model().orElseThrow(), step.version().orElse(null), in, o.build())
-            .thenApply(InferenceResult::outputs);
-      }
+      out = submit(step, in, deadline, ctx, 1, ctx == null ? 1 : ctx.attempt());
     }
     return out.handle((res, e) -> {
       timer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
@@ -139,6 +128,27 @@ public final class PipelineModel implements LoadedModel {
       span.end();
       return res;
     });
+  }
+
+  /**
+   * Submits a model step under the key of run {@code k}, of runs 1 to {@code last} of the pipeline request: a key
+   * whose step failed answers its failure again (the store keeps the first outcome), so a retried pipeline tries the
+   * keys of its earlier runs in turn, reusing a success, and runs the step afresh only under its own run's key.
+   */
+  private CompletableFuture<NamedTensors> submit(Pipeline.Step step, NamedTensors in, long deadline, RunContext ctx,
+      int k, int last) {
+    long remaining = deadline - System.nanoTime();
+    if (remaining <= 0) {
+      return CompletableFuture.failedFuture(new DeadlineExceededException("pipeline '" + name + "' "
+          + step.describe() + " had no time left before the request deadline; expected a longer timeout"));
+    }
+    RequestOptions.Builder o = RequestOptions.builder().timeout(Duration.ofNanos(remaining));
+    if (ctx != null) {
+      o.idempotencyKey(key(ctx.requestId(), step.name(), k));
+    }
+    CompletableFuture<NamedTensors> out = runtime.submit(step.model().orElseThrow(), step.version().orElse(null),
+        in, o.build()).thenApply(InferenceResult::outputs);
+    return k >= last ? out : out.exceptionallyCompose(e -> submit(step, in, deadline, ctx, k + 1, last));
   }
 
   private static CompletableFuture<NamedTensors> code(PipelinePlan.Bound s, NamedTensors in, String who) {
@@ -166,9 +176,12 @@ public final class PipelineModel implements LoadedModel {
     return b.build();
   }
 
-  /** A step's idempotency key: stable across a restart, so a resumed pipeline finds the steps that finished. */
-  static String key(String requestId, String step) {
-    String key = "pipeline/" + requestId + "/" + step;
+  /**
+   * The idempotency key of a step in run {@code k} of a pipeline request: stable across a restart, so a resumed
+   * pipeline finds the steps that finished.
+   */
+  static String key(String requestId, String step, int k) {
+    String key = "pipeline/" + requestId + "/" + step + (k == 1 ? "" : "#" + k);
     return key.length() <= Names.MAX_KEY_LENGTH ? key
         : "pipeline/" + UUID.nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8));
   }
@@ -178,7 +191,7 @@ public final class PipelineModel implements LoadedModel {
     Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     if (c instanceof DeduceException d) {
       DeduceException out = d.kind().exception(who + ": " + d.getMessage());
-      out.initCause(d);
+      out.addSuppressed(d); // the step's own trace; the kind's constructor leaves no room for a cause
       return out;
     }
     return new EngineException(who + " failed: " + c, c);

@@ -103,7 +103,7 @@ public final class BatchRunner {
     UnaryOperator<NamedTensors> engine = in -> v.resilience.attempt(() -> model.runAdmitted(in), deadline, attempts);
     String who = v.who();
     Padding padding = v.checks().padding();
-    RunContext before = RunContext.enter(part.size() == 1 ? part.get(0) : null, tracer);
+    RunContext before = RunContext.enter(part.size() == 1 ? part.get(0) : null, tracer, attempts);
     try {
       if (part.size() == 1) {
         Request r = part.get(0);

@@ -12,8 +12,9 @@ import io.opentelemetry.api.trace.Tracer;
  * @param deadlineNanos its deadline on the {@link System#nanoTime()} clock
  * @param span          its span
  * @param tracer        the runtime's tracer
+ * @param attempts      engine runs of this batch so far, this one included ({@code attempts[0]}), updated by retries
  */
-public record RunContext(String requestId, long deadlineNanos, Span span, Tracer tracer) {
+public record RunContext(String requestId, long deadlineNanos, Span span, Tracer tracer, int[] attempts) {
 
   private static final ThreadLocal<RunContext> CURRENT = new ThreadLocal<>();
 
@@ -23,10 +24,15 @@ public record RunContext(String requestId, long deadlineNanos, Span span, Tracer
   }
 
   /** Makes {@code r}'s context current (none when null) and returns the one it replaced, for {@link #restore}. */
-  static RunContext enter(Request r, Tracer tracer) {
+  static RunContext enter(Request r, Tracer tracer, int[] attempts) {
     RunContext before = CURRENT.get();
-    CURRENT.set(r == null ? null : new RunContext(r.record.requestId(), r.deadlineNanos, r.span, tracer));
+    CURRENT.set(r == null ? null : new RunContext(r.record.requestId(), r.deadlineNanos, r.span, tracer, attempts));
     return before;
+  }
+
+  /** Which run of the request this is: 1, or more when a transient failure was retried. */
+  public int attempt() {
+    return Math.max(1, attempts[0]);
   }
 
   static void restore(RunContext before) {
