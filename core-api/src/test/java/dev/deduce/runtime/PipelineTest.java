@@ -20,7 +20,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import dev.deduce.repository.ModelRepository;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class PipelineTest {
 
@@ -200,6 +203,44 @@ class PipelineTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("step 'a' (model 'doubler') input 'x' is FLOAT32, but it reads 'ids.ids', which is"
               + " INT64; expected the same dtype");
+    }
+  }
+
+  /** A pipeline folder named to sort before its steps, so only the deploy order makes it load. */
+  private static final String PIPE_CONF = """
+      pipeline {
+        steps = [
+          { name = pre, code = triple, inputs { x = input.x } }
+          { name = embed, model = doubler, inputs { x = pre.y } }
+          { name = head, model = plus, version = "1", inputs { x = embed.y } }
+        ]
+        outputs { y = head.y }
+      }
+      instances = 2
+      """;
+
+  @Test
+  void aModelConfDeclaresAPipelineServedAfterItsSteps(@TempDir Path dir) {
+    Repo repo = new Repo(dir);
+    Repo.write(repo.dir("a-pipe", "1").resolve("model.conf"), PIPE_CONF);
+    Repo.write(repo.dir("b-pipe", "1").resolve("model.conf"), PIPE_CONF.replace("triple", "quadruple"));
+    Repo.write(repo.dir("c-pipe", "1").resolve("model.conf"), PIPE_CONF.replace("head.y", "head.z"));
+    Repo.write(repo.dir("d-pipe", "1").resolve("model.conf"), PIPE_CONF + "engine = reference\n");
+    repo.version("plus", 1);
+    Path doubler = repo.dir("doubler", "1");
+    Repo.graph(doubler.resolve("model.dgraph"), Fixtures.doubler());
+    Repo.write(doubler.resolve("model.conf"), Repo.CONF);
+    try (DeduceRuntime rt = Repo.runtime();
+        ModelRepository r = ModelRepository.builder(rt, dir).pollInterval(Duration.ZERO).code("triple", TRIPLE)
+            .start()) {
+      assertThat(rt.infer("a-pipe", rows(1, 1, 4)).output("y").toFloatArray()).containsExactly(sixXPlusOne(1));
+      assertThat(r.problems()).noneSatisfy(p -> assertThat(p.model()).isIn("a-pipe", "plus", "doubler"));
+      assertThat(r.problems()).anySatisfy(p -> assertThat(p.toString()).contains("b-pipe")
+          .contains("step 'pre' runs code 'quadruple', which the host did not register; expected one of [triple]"));
+      assertThat(r.problems()).anySatisfy(p -> assertThat(p.toString()).contains("c-pipe")
+          .contains("output 'y' reads output 'z' of step 'head', which has none"));
+      assertThat(r.problems()).anySatisfy(p -> assertThat(p.toString()).contains("d-pipe")
+          .contains("sets pipeline and engine"));
     }
   }
 }
