@@ -143,11 +143,15 @@ class PipelineTest {
     try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
       deploySteps(rt, Fixtures.doublerModel(), plus);
       rt.deploy(PIPE, "1", threeSteps().bind(rt, PIPE), pipelineSettings());
+      var busy = rt.submit("plus", rows(1, 9, 4)); // holds plus's one instance: the pipeline's head step queues
+      plus.awaitHeld();
       RequestOptions quick = RequestOptions.builder().timeout(Duration.ofMillis(300)).idempotencyKey("q").build();
       assertThatThrownBy(() -> rt.infer(PIPE, null, rows(1, 0, 4), quick))
           .isInstanceOf(DeadlineExceededException.class)
-          .hasMessageContaining("pipeline 'pipe' passed the request deadline with steps [head] unfinished");
+          .hasMessageContaining("pipeline 'pipe' step 'head' (model 'plus' version '1'): ")
+          .hasMessageContaining("waited in the queue past its deadline");
       plus.release();
+      busy.get(10, java.util.concurrent.TimeUnit.SECONDS);
       String pipeId = DeduceRuntime.requestIdFor(PIPE, "q");
       String headId = DeduceRuntime.requestIdFor("plus", "pipeline/" + pipeId + "/head");
       StoredRequest head = store.get(headId).orElseThrow();

@@ -81,8 +81,12 @@ public final class PipelineModel implements LoadedModel {
     Map<String, CompletableFuture<NamedTensors>> done = new LinkedHashMap<>();
     for (PipelinePlan.Bound s : steps) {
       CompletableFuture<?>[] deps = s.after().stream().map(done::get).toArray(CompletableFuture<?>[]::new);
-      done.put(s.step().name(), CompletableFuture.allOf(deps)
-          .thenCompose(x -> start(s, gather(s.inputs(), inputs, done), deadline, ctx)));
+      boolean quiet = done.values().stream().allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+      // nothing else in flight (a chain): run the step on this thread, where infer may run it at once on an idle
+      // instance instead of handing it to a worker and back; otherwise start it when the steps it reads are done
+      done.put(s.step().name(), quiet ? start(s, gather(s.inputs(), inputs, done), deadline, ctx, true)
+          : CompletableFuture.allOf(deps).thenCompose(x -> start(s, gather(s.inputs(), inputs, done), deadline, ctx,
+              false)));
     }
     CompletableFuture<Void> all = CompletableFuture.allOf(done.values().toArray(CompletableFuture<?>[]::new));
     try {
@@ -101,8 +105,9 @@ public final class PipelineModel implements LoadedModel {
     return gather(outputs, inputs, done);
   }
 
+  /** Starts step {@code s}; {@code now} waits for a model step on this thread (which may run it) before returning. */
   private CompletableFuture<NamedTensors> start(PipelinePlan.Bound s, NamedTensors in, long deadline,
-      RunContext ctx) {
+      RunContext ctx, boolean now) {
     Pipeline.Step step = s.step();
     String who = "pipeline '" + name + "' " + step.describe();
     Timer timer = timers.get(step.name());
@@ -114,7 +119,8 @@ public final class PipelineModel implements LoadedModel {
     if (step.code() != null) {
       out = code(s, in, who);
     } else {
-      out = submit(step, in, deadline, ctx, 1, ctx == null ? 1 : ctx.attempt());
+      int last = ctx == null ? 1 : ctx.attempt();
+      out = now ? inferNow(step, in, deadline, ctx, last) : submit(step, in, deadline, ctx, 1, last);
     }
     return out.handle((res, e) -> {
       timer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
@@ -137,18 +143,50 @@ public final class PipelineModel implements LoadedModel {
    */
   private CompletableFuture<NamedTensors> submit(Pipeline.Step step, NamedTensors in, long deadline, RunContext ctx,
       int k, int last) {
+    RequestOptions o = options(step, deadline, ctx, k);
+    if (o == null) {
+      return CompletableFuture.failedFuture(noTimeLeft(step));
+    }
+    CompletableFuture<NamedTensors> out = runtime.submit(step.model().orElseThrow(), step.version().orElse(null),
+        in, o).thenApply(InferenceResult::outputs);
+    return k >= last ? out : out.exceptionallyCompose(e -> submit(step, in, deadline, ctx, k + 1, last));
+  }
+
+  /** As {@link #submit}, waiting on this thread through {@code infer}. */
+  private CompletableFuture<NamedTensors> inferNow(Pipeline.Step step, NamedTensors in, long deadline,
+      RunContext ctx, int last) {
+    for (int k = 1; ; k++) {
+      RequestOptions o = options(step, deadline, ctx, k);
+      if (o == null) {
+        return CompletableFuture.failedFuture(noTimeLeft(step));
+      }
+      try {
+        return CompletableFuture.completedFuture(runtime.infer(step.model().orElseThrow(),
+            step.version().orElse(null), in, o).outputs());
+      } catch (DeduceException e) {
+        if (k >= last) {
+          return CompletableFuture.failedFuture(e);
+        }
+      }
+    }
+  }
+
+  /** The options of run {@code k} of a model step: the time left and the step's key; null when no time is left. */
+  private static RequestOptions options(Pipeline.Step step, long deadline, RunContext ctx, int k) {
     long remaining = deadline - System.nanoTime();
     if (remaining <= 0) {
-      return CompletableFuture.failedFuture(new DeadlineExceededException("pipeline '" + name + "' "
-          + step.describe() + " had no time left before the request deadline; expected a longer timeout"));
+      return null;
     }
     RequestOptions.Builder o = RequestOptions.builder().timeout(Duration.ofNanos(remaining));
     if (ctx != null) {
       o.idempotencyKey(key(ctx.requestId(), step.name(), k));
     }
-    CompletableFuture<NamedTensors> out = runtime.submit(step.model().orElseThrow(), step.version().orElse(null),
-        in, o.build()).thenApply(InferenceResult::outputs);
-    return k >= last ? out : out.exceptionallyCompose(e -> submit(step, in, deadline, ctx, k + 1, last));
+    return o.build();
+  }
+
+  private DeadlineExceededException noTimeLeft(Pipeline.Step step) {
+    return new DeadlineExceededException("pipeline '" + name + "' " + step.describe() + " had no time left before"
+        + " the request deadline; expected a longer timeout");
   }
 
   private static CompletableFuture<NamedTensors> code(PipelinePlan.Bound s, NamedTensors in, String who) {
