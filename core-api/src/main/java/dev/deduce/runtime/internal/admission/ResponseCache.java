@@ -62,7 +62,8 @@ final class ResponseCache {
     String digest = digest(inputs);
     String first = id(v, bucket, 0, digest);
     CompletableFuture<InferenceResult> running = this.running.get(first);
-    if (running != null) {
+    // a finished one is about to leave the map (its caller may hear first): the store answers for it
+    if (running != null && !running.isDone()) {
       metrics.cache(v.model(), v.version(), true);
       return new Decision(running, null);
     }
