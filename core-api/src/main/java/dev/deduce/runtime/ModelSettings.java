@@ -41,8 +41,9 @@ import java.util.SortedSet;
  * @param fallbackVersion the fallback's version; empty = its default version
  * @param warmUp         inputs run once each on a new version before it takes traffic (from model.conf or code)
  */
-public record ModelSettings(Queue queue, Priority priority, Batching batching, int instances, Duration deadline, long maxElements,
-    Retry retry, CircuitBreaker circuitBreaker, NonFiniteInputs nonFiniteInputs, Cache cache,
+public record ModelSettings(Queue queue, PrioritySettings priority, Batching batching, int instances,
+    Duration deadline, long maxElements, Retry retry, CircuitBreaker circuitBreaker, NonFiniteInputs nonFiniteInputs,
+    CacheSettings cache,
     Optional<String> fallback, Optional<String> fallbackVersion, @Unbound List<NamedTensors> warmUp) {
 
   private static final ModelSettings DEFAULTS = Binder.bind(SettingsLoader.reference().getConfig("deduce.defaults"),
@@ -80,42 +81,6 @@ public record ModelSettings(Queue queue, Priority priority, Batching batching, i
     public Queue {
       range("capacity", capacity, 1, Integer.MAX_VALUE);
       notNegative("max-wait", maxWait);
-    }
-  }
-
-  /**
-   * {@code priority}: requests carry a level ({@code RequestOptions.priority}, 0 the lowest); the batcher takes the
-   * highest waiting level first, and levels never share a batch. Each level has its own queue bound and overload
-   * answer. Starvation is bounded: after {@code starvationLimit} batches in a row taken while an older request of a
-   * lower level waited, the next batch is the one whose first request waited longest.
-   *
-   * @param levels          1 to 16; 1 = no priorities
-   * @param defaultLevel    the level of a request that names none, 0 to levels - 1
-   * @param starvationLimit batches a waiting lower level may be passed over in a row, 1 or more
-   * @param queues          per level ("0", "1", ...): its queue capacity and max wait; a level not listed has
-   *                        {@code queue}'s
-   */
-  public record Priority(int levels, int defaultLevel, int starvationLimit, Map<String, Queue> queues) {
-    /** Most priority levels. */
-    public static final int MAX_LEVELS = 16;
-
-    /** Checks the ranges and that every listed level exists. */
-    public Priority {
-      range("levels", levels, 1, MAX_LEVELS);
-      range("default-level", defaultLevel, 0, levels - 1);
-      range("starvation-limit", starvationLimit, 1, Integer.MAX_VALUE);
-      for (String level : queues.keySet()) {
-        if (!level.matches("0|[1-9][0-9]?") || Integer.parseInt(level) >= levels) {
-          throw new SettingException("queues", level, "levels 0 to " + (levels - 1) + " (priority.levels is "
-              + levels + ")");
-        }
-      }
-      queues = Map.copyOf(queues);
-    }
-
-    /** The queue bound and overload answer of {@code level}: its own, or {@code base}. */
-    public Queue queue(int level, Queue base) {
-      return queues.getOrDefault(Integer.toString(level), base);
     }
   }
 
@@ -216,21 +181,6 @@ public record ModelSettings(Queue queue, Priority priority, Batching batching, i
       range("minimum-calls", minimumCalls, 1, Integer.MAX_VALUE);
       positive("open-wait", openWait);
       range("half-open-calls", halfOpenCalls, 1, Integer.MAX_VALUE);
-    }
-  }
-
-  /**
-   * {@code cache}: a request whose inputs (names, dtypes, shapes, bytes) equal those of a DONE result of the same
-   * model version stored less than {@code ttl} ago is answered from the store without running the model. Needs a
-   * store (durability RESULTS or DURABLE).
-   *
-   * @param enabled false (the default) runs every request
-   * @param ttl     how long a stored result answers repeats, from when it completed; positive
-   */
-  public record Cache(boolean enabled, Duration ttl) {
-    /** Checks the range. */
-    public Cache {
-      positive("ttl", ttl);
     }
   }
 

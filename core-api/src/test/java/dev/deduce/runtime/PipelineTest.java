@@ -17,6 +17,11 @@ import dev.deduce.api.TransientEngineException;
 import dev.deduce.reference.ReferenceEngine;
 import dev.deduce.spi.StoredRequest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -85,6 +90,28 @@ class PipelineTest {
       }
       assertThat(registry.get(MetricNames.REQUESTS).tag("model", "plus").tag("outcome", "done").counter().count())
           .as("the step ran as a request of its own model").isEqualTo(1.0);
+    }
+  }
+
+  @Test
+  void eachStepHasASpanUnderThePipelineRequestsSpan() {
+    InMemorySpanExporter spans = InMemorySpanExporter.create();
+    try (SdkTracerProvider tracing = SdkTracerProvider.builder()
+        .addSpanProcessor(SimpleSpanProcessor.create(spans)).build();
+        DeduceRuntime rt = Fixtures.runtime().tracer(tracing.get("test")).build()) {
+      deploySteps(rt, Fixtures.doublerModel(), ReferenceEngine.wrap(Repo.plus(1)));
+      rt.deploy(PIPE, "1", threeSteps().bind(rt, PIPE), pipelineSettings());
+      InferenceResult r = rt.infer(PIPE, rows(1, 1, 4));
+      Fixtures.eventually(() -> spans.getFinishedSpanItems().stream().filter(s -> s.getName().equals("deduce.request")
+          && PIPE.equals(s.getAttributes().get(AttributeKey.stringKey("deduce.model")))).count() == 1,
+          "the pipeline request's span ended");
+      SpanData request = spans.getFinishedSpanItems().stream().filter(s -> r.requestId().equals(
+          s.getAttributes().get(AttributeKey.stringKey("deduce.request.id")))).findFirst().orElseThrow();
+      List<SpanData> steps = spans.getFinishedSpanItems().stream()
+          .filter(s -> s.getName().equals("deduce.pipeline.step")).toList();
+      assertThat(steps).extracting(s -> s.getAttributes().get(AttributeKey.stringKey("deduce.step")))
+          .containsExactlyInAnyOrder("pre", "embed", "head");
+      assertThat(steps).allSatisfy(s -> assertThat(s.getParentSpanId()).isEqualTo(request.getSpanId()));
     }
   }
 

@@ -2,6 +2,7 @@ package dev.deduce.runtime.internal.pipeline;
 
 import dev.deduce.api.OverloadedException;
 import dev.deduce.runtime.ModelSettings;
+import dev.deduce.runtime.PrioritySettings;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,8 +35,8 @@ public final class ModelQueue {
   private volatile int starvationLimit;
   private volatile boolean leveled;
   /** Per priority level: requests queued, and room reserved for requests on their way in. */
-  private final int[] queued = new int[ModelSettings.Priority.MAX_LEVELS];
-  private final int[] reserved = new int[ModelSettings.Priority.MAX_LEVELS];
+  private final int[] queued = new int[PrioritySettings.MAX_LEVELS];
+  private final int[] reserved = new int[PrioritySettings.MAX_LEVELS];
   private int total;
   /** Batches taken in a row from a group other than the one whose first request waited longest. */
   private int passedOver;
@@ -50,7 +51,7 @@ public final class ModelQueue {
 
   /** Takes the bounds of {@code settings}: the latest deployment's hold for every version. */
   public void configure(ModelSettings settings) {
-    int[] caps = new int[ModelSettings.Priority.MAX_LEVELS];
+    int[] caps = new int[PrioritySettings.MAX_LEVELS];
     for (int level = 0; level < caps.length; level++) {
       caps[level] = settings.queue(level).capacity();
     }
