@@ -131,6 +131,31 @@ class PipelineTest {
   }
 
   @Test
+  void concurrentPipelinesBatchTheirStepsInTheStepModelsQueue() throws Exception {
+    TestModel doubler = new TestModel(Fixtures.doublerModel()).holdCall(1);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    try (DeduceRuntime rt = Fixtures.runtime().meterRegistry(registry).build()) {
+      deploySteps(rt, doubler, ReferenceEngine.wrap(Repo.plus(1)));
+      rt.deploy(PIPE, "1", threeSteps().bind(rt, PIPE), Fixtures.settings().instances(8).build());
+      List<java.util.concurrent.CompletableFuture<InferenceResult>> fs = new java.util.ArrayList<>();
+      fs.add(rt.submit(PIPE, rows(1, 0, 4)));
+      doubler.awaitHeld(); // the first pipeline's embed step holds the doubler's one instance
+      for (int i = 1; i < 8; i++) {
+        fs.add(rt.submit(PIPE, rows(1, i, 4)));
+      }
+      var depth = registry.get(MetricNames.QUEUE_DEPTH).tag("model", "doubler").gauge();
+      Fixtures.eventually(() -> depth.value() == 7, "the other pipelines' embed steps queued");
+      doubler.release();
+      for (int i = 0; i < fs.size(); i++) {
+        assertThat(fs.get(i).get(10, java.util.concurrent.TimeUnit.SECONDS).output("y").toFloatArray())
+            .containsExactly(sixXPlusOne(i));
+      }
+      assertThat(doubler.batchRows).as("rows per doubler run: the seven queued steps ran as one batch")
+          .containsExactly(1L, 7L);
+    }
+  }
+
+  @Test
   void aFailingStepIsNamedAndKeepsItsErrorKind() {
     TestModel plus = new TestModel(ReferenceEngine.wrap(Repo.plus(1)))
         .failing(n -> new EngineException("plus kernel crashed"));
