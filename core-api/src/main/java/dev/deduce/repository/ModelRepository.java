@@ -6,6 +6,7 @@ import static dev.deduce.runtime.MetricNames.REPOSITORY_READY;
 
 import com.typesafe.config.Config;
 import dev.deduce.api.ModelLoadException;
+import dev.deduce.runtime.CodeStep;
 import dev.deduce.runtime.DeduceRuntime;
 import dev.deduce.runtime.Deployment;
 import dev.deduce.runtime.ModelSettings;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +71,8 @@ public final class ModelRepository implements AutoCloseable {
   private static final long HASHED_BYTES = 1 << 20;
 
   private final DeduceRuntime runtime;
+  /** Host code pipeline steps may run, by name. */
+  private final Map<String, CodeStep> code;
   private final Path root;
   private final MeterRegistry registry;
   private final ScheduledExecutorService poller;
@@ -90,6 +94,7 @@ public final class ModelRepository implements AutoCloseable {
     this.runtime = b.runtime;
     this.root = b.root;
     this.registry = runtime.meterRegistry();
+    this.code = Map.copyOf(b.code);
     Gauge.builder(REPOSITORY_READY, this, r -> r.health().ready() ? 1 : 0)
         .description("1 when every configured model has a serving version").register(registry);
     if (b.pollInterval.isZero()) {
@@ -239,7 +244,7 @@ public final class ModelRepository implements AutoCloseable {
       problems = found;
       return all(retiring);
     }
-    for (String name : names) {
+    for (String name : DeployOrder.of(root, names)) {
       List<RepositoryProblem> mine = new ArrayList<>();
       try {
         checkName(name);
@@ -369,15 +374,19 @@ public final class ModelRepository implements AutoCloseable {
       VersionConfig cfg = VersionConfig.read(name, version, dir, modelConfFile, modelConf, runtime.engineFormats(),
           real);
       ModelSettings base = runtime.settingsFor(name);
-      CompletableFuture<Void> replaced = runtime.deploy(Deployment.of(name, version, cfg.source())
-          .engine(cfg.engine).signature(cfg::adapt).settings(sig -> cfg.settings(base, sig))
+      Deployment.Builder d = cfg.pipeline() != null
+          ? Deployment.of(name, version, PipelineConfig.read(cfg.pipeline(), cfg.configFile, code).bind(runtime, name))
+          : Deployment.of(name, version, cfg.source()).engine(cfg.engine);
+      CompletableFuture<Void> replaced = runtime.deploy(d.signature(cfg::adapt).settings(sig -> cfg.settings(base, sig))
           .replacing(servedPrint != null).makeDefault(false).build());
       retiring.add(replaced);
       state.served.put(v, print);
       state.failed.remove(v);
       count(name, "loaded");
-      LOG.info("model '{}' version {} {} from {} (engine {}, format {})", name, version,
-          servedPrint == null ? "loaded" : "reloaded after its files changed", cfg.file, cfg.engine, cfg.format);
+      LOG.info("model '{}' version {} {} from {} ({})", name, version,
+          servedPrint == null ? "loaded" : "reloaded after its files changed", cfg.pipeline() != null
+          ? cfg.configFile : cfg.file, cfg.pipeline() != null ? "pipeline" : "engine " + cfg.engine + ", format "
+          + cfg.format);
       return true;
     } catch (RuntimeException e) {
       ModelLoadException problem = e instanceof ModelLoadException m ? m
@@ -515,6 +524,7 @@ public final class ModelRepository implements AutoCloseable {
     private final DeduceRuntime runtime;
     private final Path root;
     private Duration pollInterval;
+    private final Map<String, CodeStep> code = new LinkedHashMap<>();
 
     private Builder(DeduceRuntime runtime, Path root) {
       this.runtime = Objects.requireNonNull(runtime, "runtime must not be null");
@@ -529,6 +539,16 @@ public final class ModelRepository implements AutoCloseable {
         throw new IllegalArgumentException("poll interval is " + interval + "; expected zero (no polling) or more");
       }
       this.pollInterval = interval;
+      return this;
+    }
+
+    /** Registers host code that pipeline steps run by {@code name} ({@code code = <name>} in a model.conf). */
+    public Builder code(String name, CodeStep step) {
+      Objects.requireNonNull(name, "code step name must not be null");
+      Objects.requireNonNull(step, "code step '" + name + "' must not be null");
+      if (code.putIfAbsent(name, step) != null) {
+        throw new IllegalArgumentException("code step '" + name + "' is registered twice; expected unique names");
+      }
       return this;
     }
 

@@ -37,7 +37,7 @@ final class VersionConfig {
   static final String FILE_NAME = "model.conf";
 
   private static final Set<String> OWN_KEYS = Set.of("engine", "format", "file");
-  private static final Set<String> SECTIONS = Set.of("options", "warm-up", "signature");
+  private static final Set<String> SECTIONS = Set.of("options", "warm-up", "signature", "pipeline");
   private static final Set<String> MODEL_SETTING_KEYS = Binder.keys(ModelSettings.class);
 
   final String model;
@@ -111,6 +111,15 @@ final class VersionConfig {
     }
     Path named = Files.exists(own) ? own : modelConfFile;
     Config c = ownConfig.withFallback(modelLevel.withoutPath("version-policy"));
+    if (c.hasPath("pipeline")) {
+      for (String k : OWN_KEYS) {
+        if (c.hasPath(k)) {
+          throw new ModelLoadException(named, "sets pipeline and " + k + "; expected a pipeline (steps of served"
+              + " models) or a model file with its engine, not both");
+        }
+      }
+      return new VersionConfig(model, version, named, null, null, null, Map.of(), c, root);
+    }
     try {
       String engine = required(c, "engine", named, "engine = <id>, one of " + engines.keySet());
       Set<String> formats = engines.get(engine);
@@ -138,6 +147,11 @@ final class VersionConfig {
     } catch (ConfigException e) {
       throw new ModelLoadException(named, e.getMessage());
     }
+  }
+
+  /** The {@code pipeline} section when this version is a pipeline, else null. */
+  Config pipeline() {
+    return config.hasPath("pipeline") ? config.getConfig("pipeline") : null;
   }
 
   ModelSource source() {

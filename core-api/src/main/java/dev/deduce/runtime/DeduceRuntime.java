@@ -24,6 +24,7 @@ import dev.deduce.runtime.internal.pipeline.Outcomes;
 import dev.deduce.runtime.internal.serving.EngineRegistry;
 import dev.deduce.runtime.internal.serving.Instances;
 import dev.deduce.runtime.internal.serving.ModelRegistry;
+import dev.deduce.runtime.internal.serving.PolicyChecks;
 import dev.deduce.runtime.internal.stream.OrderedStream;
 import dev.deduce.spi.InferenceEngine;
 import dev.deduce.spi.LoadedModel;
@@ -116,6 +117,8 @@ public final class DeduceRuntime implements InferenceService {
     Instances instances = Instances.load(d, engines);
     ModelRegistry.Installed installed;
     try {
+      PolicyChecks.check(d.model(), d.version(), instances.settings(), instances.models().get(0).signature(),
+          durability != Durability.NONE, models);
       installed = models.install(d.model(), d.version(), instances, d.replace(), d.makeDefault());
     } catch (RuntimeException e) {
       instances.close();

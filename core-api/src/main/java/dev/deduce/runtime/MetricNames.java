@@ -39,6 +39,17 @@ public final class MetricNames {
   public static final String STORE_UNSAVED = "deduce.store.unsaved";
   /** Gauge: results held in memory until the store takes them; a failing store's are retried, never dropped. */
   public static final String STORE_BACKLOG = "deduce.store.backlog";
+  /** Requests answered by the response cache without running the model, tagged model and version. */
+  public static final String CACHE_HITS = "deduce.cache.hits";
+  /** Requests of a cache-enabled model that found no usable cached result and ran, tagged model and version. */
+  public static final String CACHE_MISSES = "deduce.cache.misses";
+  /**
+   * Requests a model handed to its fallback, tagged model, version, fallback and reason ({@code circuit_open},
+   * {@code queue_full} or {@code deadline}).
+   */
+  public static final String FALLBACKS = "deduce.fallbacks";
+  /** Timer: one pipeline step from its start to its outputs (queue and run), tagged pipeline and step. */
+  public static final String PIPELINE_STEP = "deduce.pipeline.step";
   /** Model versions the repository loaded, tagged model, version and outcome. */
   public static final String REPOSITORY_LOADS = "deduce.repository.loads";
   /** Gauge: 1 when every model in the repository has a serving version, else 0. */

@@ -26,6 +26,7 @@ import java.util.SortedSet;
  * defaults live. Validated on construction; errors name the key, the value and what is allowed.
  *
  * @param queue          the model's request queue
+ * @param priority       priority levels: how many, the default, per-level queue bounds and starvation bound
  * @param batching       how requests are combined into engine runs
  * @param instances      concurrent engine runs per model version, 1 to 1024
  * @param deadline       deadline of a request whose caller gives no timeout
@@ -34,11 +35,16 @@ import java.util.SortedSet;
  * @param circuitBreaker the breaker around engine runs
  * @param nonFiniteInputs what NaN and infinite values in float inputs do: ALLOW passes them on, REJECT fails the
  *                        request as invalid input
+ * @param cache          the durable response cache: answers repeated inputs from stored results
+ * @param fallback       the model that serves this one's requests when its breaker is open, its queue is full or
+ *                       its deadline cannot be met; empty = none
+ * @param fallbackVersion the fallback's version; empty = its default version
  * @param warmUp         inputs run once each on a new version before it takes traffic (from model.conf or code)
  */
-public record ModelSettings(Queue queue, Batching batching, int instances, Duration deadline, long maxElements,
-    Retry retry, CircuitBreaker circuitBreaker, NonFiniteInputs nonFiniteInputs,
-    @Unbound List<NamedTensors> warmUp) {
+public record ModelSettings(Queue queue, PrioritySettings priority, Batching batching, int instances,
+    Duration deadline, long maxElements, Retry retry, CircuitBreaker circuitBreaker, NonFiniteInputs nonFiniteInputs,
+    CacheSettings cache,
+    Optional<String> fallback, Optional<String> fallbackVersion, @Unbound List<NamedTensors> warmUp) {
 
   private static final ModelSettings DEFAULTS = Binder.bind(SettingsLoader.reference().getConfig("deduce.defaults"),
       ModelSettings.class, "deduce.defaults.");
@@ -46,6 +52,7 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
   /** Checks the ranges. */
   public ModelSettings {
     Objects.requireNonNull(queue, "queue");
+    Objects.requireNonNull(priority, "priority");
     Objects.requireNonNull(batching, "batching");
     range("instances", instances, 1, 1024);
     positive("deadline", deadline);
@@ -53,6 +60,13 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
     Objects.requireNonNull(retry, "retry");
     Objects.requireNonNull(circuitBreaker, "circuit-breaker");
     Objects.requireNonNull(nonFiniteInputs, "non-finite-inputs");
+    Objects.requireNonNull(cache, "cache");
+    fallback = fallback.map(String::trim).filter(f -> !f.isEmpty());
+    fallbackVersion = fallbackVersion.map(String::trim).filter(f -> !f.isEmpty());
+    if (fallback.isEmpty() && fallbackVersion.isPresent()) {
+      throw new SettingException("fallback-version", fallbackVersion.get(),
+          "no version while fallback is empty (no fallback model)");
+    }
     warmUp = List.copyOf(warmUp);
   }
 
@@ -198,6 +212,9 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
   /** {@code queue.max-wait}. */
   public Duration queueMaxWait() { return queue.maxWait(); }
 
+  /** The queue bound and overload answer of priority level {@code level}. */
+  public Queue queue(int level) { return priority.queue(level, queue); }
+
   /** {@code batching.enabled}. */
   public boolean batchingEnabled() { return batching.enabled(); }
 
@@ -275,6 +292,17 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
     /** {@code queue.max-wait}. */
     public Builder queueMaxWait(Duration v) { return set("queue.max-wait", v); }
 
+    /** {@code priority.levels} and {@code priority.default-level}. */
+    public Builder priorityLevels(int levels, int defaultLevel) {
+      set("priority.levels", levels);
+      return set("priority.default-level", defaultLevel);
+    }
+
+    /** {@code priority.queues.<level>}: that level's queue capacity and max wait. */
+    public Builder priorityQueue(int level, int capacity, Duration maxWait) {
+      return set("priority.queues." + level, Map.of("capacity", capacity, "max-wait", Binder.text(maxWait)));
+    }
+
     /** {@code batching.enabled}. */
     public Builder batchingEnabled(boolean v) { return set("batching.enabled", v); }
 
@@ -311,6 +339,18 @@ public record ModelSettings(Queue queue, Batching batching, int instances, Durat
 
     /** {@code non-finite-inputs}. */
     public Builder nonFiniteInputs(NonFiniteInputs v) { return set("non-finite-inputs", v.name().toLowerCase(java.util.Locale.ROOT)); }
+
+    /** {@code cache.enabled} and {@code cache.ttl}. */
+    public Builder cache(boolean enabled, Duration ttl) {
+      set("cache.enabled", enabled);
+      return set("cache.ttl", ttl);
+    }
+
+    /** {@code fallback} and {@code fallback-version}: {@code version} null = the fallback's default version. */
+    public Builder fallback(String model, String version) {
+      set("fallback", model);
+      return set("fallback-version", version == null ? "" : version);
+    }
 
     /** {@code retry.max-attempts}. */
     public Builder retryMaxAttempts(int v) { return set("retry.max-attempts", v); }

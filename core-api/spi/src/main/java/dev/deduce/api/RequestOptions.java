@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Per-request options: how long the caller will wait, and an idempotency key.
+ * Per-request options: how long the caller will wait, an idempotency key, and a priority level.
  *
  * <p>Immutable; build with {@link #builder()}. An unset timeout takes the model's configured default deadline.
  */
@@ -15,10 +15,12 @@ public final class RequestOptions {
 
   private final Duration timeout;
   private final String idempotencyKey;
+  private final Integer priority;
 
   private RequestOptions(Builder b) {
     this.timeout = b.timeout;
     this.idempotencyKey = b.idempotencyKey;
+    this.priority = b.priority;
   }
 
   /** No timeout override and no idempotency key. */
@@ -41,15 +43,34 @@ public final class RequestOptions {
     return Optional.ofNullable(idempotencyKey);
   }
 
+  /**
+   * The priority level: 0 is the lowest, higher levels are taken first; unset takes the model's
+   * {@code priority.default-level}. A level above the model's highest fails the request as invalid input.
+   */
+  public Optional<Integer> priority() {
+    return Optional.ofNullable(priority);
+  }
+
+  /** A builder starting from these options. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.timeout = timeout;
+    b.idempotencyKey = idempotencyKey;
+    b.priority = priority;
+    return b;
+  }
+
   @Override
   public String toString() {
-    return "RequestOptions{timeout=" + timeout + ", idempotencyKey=" + idempotencyKey + "}";
+    return "RequestOptions{timeout=" + timeout + ", idempotencyKey=" + idempotencyKey + ", priority=" + priority
+        + "}";
   }
 
   /** Builds {@link RequestOptions}; values are checked as they are set. */
   public static final class Builder {
     private Duration timeout;
     private String idempotencyKey;
+    private Integer priority;
 
     private Builder() {}
 
@@ -71,6 +92,15 @@ public final class RequestOptions {
         throw new IllegalArgumentException(problem);
       }
       this.idempotencyKey = key;
+      return this;
+    }
+
+    /** Priority level {@code level}, 0 (the lowest) or more; the model's {@code priority.levels} bounds it. */
+    public Builder priority(int level) {
+      if (level < 0) {
+        throw new IllegalArgumentException("priority is " + level + "; expected a level of 0 (the lowest) or more");
+      }
+      this.priority = level;
       return this;
     }
 

@@ -52,6 +52,8 @@ public final class Admission implements AutoCloseable {
   private final Tracer tracer;
   private final BooleanSupplier closing;
   private final Deadlines deadlines;
+  private final ResponseCache cache; // null when nothing is stored
+  private final Fallbacks fallbacks;
 
   /** Admission over {@code models}; {@code writer} and {@code stored} are null under durability NONE. */
   public Admission(ModelRegistry models, Durability durability, GroupCommitWriter writer, StoredResults stored,
@@ -68,6 +70,8 @@ public final class Admission implements AutoCloseable {
     this.tracer = tracer;
     this.closing = closing;
     this.deadlines = new Deadlines(outcomes);
+    this.cache = stored == null ? null : new ResponseCache(stored.store(), metrics);
+    this.fallbacks = new Fallbacks(models, metrics);
   }
 
   /**
@@ -82,19 +86,23 @@ public final class Admission implements AutoCloseable {
       return rejected(model == null ? "null" : "invalid", version, badName);
     }
     if (durability != Durability.DURABLE) {
-      return admit(model, version, inputs, options, callerMayRun, null);
+      return admit(model, version, inputs, options, callerMayRun, null, model, 0);
     }
     // tells the writer a record is on its way, so a group it is gathering may wait for this one
     GroupCommitWriter.Arrival arrival = writer.arriving();
     try {
-      return admit(model, version, inputs, options, false, arrival);
+      return admit(model, version, inputs, options, false, arrival, model, 0);
     } finally {
       arrival.arrived();
     }
   }
 
+  /**
+   * Admits a request to {@code model}; {@code keyModel} is the model the caller named, whose namespace an
+   * idempotency key belongs to, and {@code hops} counts the fallbacks taken to get here.
+   */
   private CompletableFuture<InferenceResult> admit(String model, String version, NamedTensors inputs,
-      RequestOptions options, boolean callerMayRun, GroupCommitWriter.Arrival arrival) {
+      RequestOptions options, boolean callerMayRun, GroupCommitWriter.Arrival arrival, String keyModel, int hops) {
     RequestOptions opts = options == null ? RequestOptions.defaults() : options;
     if (closing.getAsBoolean()) {
       return rejected(model, version, new OverloadedException("the runtime is closing; expected requests before"
@@ -116,26 +124,52 @@ public final class Admission implements AutoCloseable {
       v.release();
       return rejected(model, v.version(), e);
     }
+    int levels = v.settings().priority().levels();
+    int level = opts.priority().orElse(v.settings().priority().defaultLevel());
+    InvalidInputException badLevel = InputChecks.priority(level, levels, "model '" + model + "' version '"
+        + v.version() + "'");
+    if (badLevel != null) {
+      if (hops == 0) {
+        v.release();
+        return rejected(model, v.version(), badLevel);
+      }
+      level = levels - 1; // a fallback with fewer levels serves a routed request at its highest
+    }
+    Fallbacks.Route route = fallbacks.route(v, opts, hops, level);
+    if (route != null) {
+      v.release();
+      return admit(route.model(), route.version(), inputs, route.options(), callerMayRun, arrival, keyModel,
+          hops + 1);
+    }
     String key = opts.idempotencyKey().orElse(null);
-    String id = key != null ? IdempotencyIndex.requestId(model, key) : RequestIds.next();
+    String id = key != null ? IdempotencyIndex.requestId(keyModel, key) : RequestIds.next();
     CompletableFuture<InferenceResult> future = new CompletableFuture<>();
     if (key != null) {
-      CompletableFuture<InferenceResult> first = idempotency.putIfAbsent(model, key, future);
+      CompletableFuture<InferenceResult> first = idempotency.putIfAbsent(keyModel, key, future);
       if (first != null) {
         v.release();
-        return waitAtMost(first, opts.timeout().orElse(v.settings().deadline()), model, key);
+        return waitAtMost(first, opts.timeout().orElse(v.settings().deadline()), model,
+            "the first request with idempotency key '" + key + "'");
       }
       Optional<CompletableFuture<InferenceResult>> earlier = stored == null ? Optional.empty()
-          : stored.finished(model, id);
+          : stored.finished(id);
       if (earlier.isPresent()) {
         v.release();
-        earlier.get().whenComplete((res, e) -> {
-          if (e != null) {
-            future.completeExceptionally(e);
-          } else {
-            future.complete(res);
-          }
-        });
+        relay(earlier.get(), future);
+        return future.copy();
+      }
+    }
+    if (cache != null && v.settings().cache().enabled()) {
+      ResponseCache.Decision d = cache.lookup(v, inputs);
+      CompletableFuture<InferenceResult> answer = d.answer();
+      if (answer == null && key == null && d.id() != null) {
+        answer = cache.running(d.id(), future);
+        id = answer == null ? d.id() : id;
+      }
+      if (answer != null) {
+        v.release();
+        relay(waitAtMost(answer, opts.timeout().orElse(v.settings().deadline()), model,
+            "an identical request (response cache)"), future);
         return future.copy();
       }
     }
@@ -148,7 +182,7 @@ public final class Admission implements AutoCloseable {
     boolean durable = durability == Durability.DURABLE;
     // DURABLE: the request computes while it is being stored; the caller hears only once both are done
     CompletableFuture<InferenceResult> computed = durable ? new CompletableFuture<>() : future;
-    Request r = Request.start(tracer, record, v, nowNanos, deadlineNanos, computed, false);
+    Request r = Request.start(tracer, record, v, level, nowNanos, deadlineNanos, computed, false);
     ModelQueue queue = models.queue(model);
     if (callerMayRun && !durable && v.callerMayRun()) {
       ServingVersion.Slot slot = queue.claimIdle(v);
@@ -162,9 +196,9 @@ public final class Admission implements AutoCloseable {
       }
     }
     try {
-      queue.reserve(v.settings().queueMaxWait());
+      queue.reserve(level, v.settings().queue(level).maxWait());
     } catch (OverloadedException e) {
-      return refused(r, key, future, e);
+      return refused(r, keyModel, key, future, e);
     }
     if (durable) {
       Span persist = tracer.spanBuilder("deduce.persist").setParent(Context.root().with(r.span())).startSpan();
@@ -172,8 +206,8 @@ public final class Admission implements AutoCloseable {
       arrival.arrived(); // before waiting: a group must never wait for the very submit that waits for it
       if (appended.isCompletedExceptionally()) {
         persist.end();
-        queue.unreserve();
-        return refused(r, key, future, failure(appended, id));
+        queue.unreserve(level);
+        return refused(r, keyModel, key, future, failure(appended, id));
       }
       r.appended(appended);
       Acknowledgement.wire(id, future, computed, appended, persist);
@@ -186,6 +220,17 @@ public final class Admission implements AutoCloseable {
     queue.addReserved(r);
     deadlines.watch(r, queue, timeout.toNanos());
     return future.copy();
+  }
+
+  /** Completes {@code to} as {@code from} completes, unwrapping the completion wrapper of a derived future. */
+  private static void relay(CompletableFuture<InferenceResult> from, CompletableFuture<InferenceResult> to) {
+    from.whenComplete((res, e) -> {
+      if (e != null) {
+        to.completeExceptionally(e instanceof CompletionException c && c.getCause() != null ? c.getCause() : e);
+      } else {
+        to.complete(res);
+      }
+    });
   }
 
   /** Queues a request recovered from the store, whatever the room: it was acknowledged before the restart. */
@@ -218,17 +263,17 @@ public final class Admission implements AutoCloseable {
    * request still waiting for its version to be deployed, which no deadline of its own bounds yet.
    */
   private static CompletableFuture<InferenceResult> waitAtMost(CompletableFuture<InferenceResult> first,
-      Duration timeout, String model, String key) {
+      Duration timeout, String model, String what) {
     return first.copy().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(e ->
-        CompletableFuture.failedFuture(e instanceof TimeoutException ? new DeadlineExceededException("the first "
-            + "request with idempotency key '" + key + "' to model '" + model + "' did not finish within this "
+        CompletableFuture.failedFuture(e instanceof TimeoutException ? new DeadlineExceededException(what
+            + " to model '" + model + "' did not finish within this "
             + "request's timeout of " + timeout + "; expected it to finish sooner, or a longer timeout", e) : e));
   }
 
-  private CompletableFuture<InferenceResult> refused(Request r, String key,
+  private CompletableFuture<InferenceResult> refused(Request r, String keyModel, String key,
       CompletableFuture<InferenceResult> future, DeduceException e) {
     if (key != null) {
-      idempotency.remove(r.record().model(), key, future);
+      idempotency.remove(keyModel, key, future);
     }
     r.refuse(e);
     future.completeExceptionally(e);

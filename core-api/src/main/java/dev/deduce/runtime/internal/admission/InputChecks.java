@@ -25,6 +25,12 @@ final class InputChecks {
     return problem == null ? null : new InvalidInputException(problem);
   }
 
+  /** Why priority {@code level} cannot be served by a version with {@code levels} levels, or null. */
+  static InvalidInputException priority(int level, int levels, String who) {
+    return level < levels ? null : new InvalidInputException("priority " + level + " is above the highest level of "
+        + who + "; expected 0 to " + (levels - 1) + " (its priority.levels is " + levels + ")");
+  }
+
   /**
    * Why inputs that passed the signature are still refused, or null: a batched model's request with no rows has
    * nothing to run and engines disagree on it, and {@code REJECT} refuses NaN and infinities.

@@ -18,11 +18,16 @@ public final class StoredResults {
     this.store = store;
   }
 
+  /** The store read, or null when nothing is stored. */
+  public Store store() {
+    return store;
+  }
+
   /**
    * The stored outcome of request {@code id}, if it finished; empty when unknown or still PENDING. A store failure is
    * the caller's error (a {@link StoreException}), never a silent re-run.
    */
-  public Optional<CompletableFuture<InferenceResult>> finished(String model, String id) {
+  public Optional<CompletableFuture<InferenceResult>> finished(String id) {
     if (store == null) {
       return Optional.empty();
     }
@@ -39,7 +44,8 @@ public final class StoredResults {
     StoredRequest s = found.get();
     if (s.status() == RequestStatus.DONE) {
       // a replayed result ran in an earlier call: zero times, batch size 0
-      return Optional.of(CompletableFuture.completedFuture(new InferenceResult(id, model, s.version(), s.outputs(),
+      return Optional.of(CompletableFuture.completedFuture(new InferenceResult(id, s.request().model(), s.version(),
+          s.outputs(),
           Duration.ZERO, Duration.ZERO, Duration.ZERO, s.attempts(), 0)));
     }
     return Optional.of(CompletableFuture.failedFuture(s.errorKind().exception(

@@ -32,6 +32,19 @@ public final class RuntimeMetrics {
         "outcome", outcome.toLowerCase(Locale.ROOT)).register(registry).increment();
   }
 
+  /** Counts one response cache lookup of {@code model} at {@code version}: a hit or a miss. */
+  public void cache(String model, String version, boolean hit) {
+    Counter.builder(hit ? CACHE_HITS : CACHE_MISSES).description(hit ? "requests answered from the response cache"
+        : "cacheable requests that ran the model").tags("model", model, "version", version).register(registry)
+        .increment();
+  }
+
+  /** Counts one request {@code model} at {@code version} handed to {@code fallback} for {@code reason}. */
+  public void fallback(String model, String version, String fallback, String reason) {
+    Counter.builder(FALLBACKS).description("requests handed to the model's fallback").tags("model", model,
+        "version", version, "fallback", fallback, "reason", reason).register(registry).increment();
+  }
+
   public void queueDepth(String model, Object queue, ToDoubleFunction<Object> depth) {
     Gauge.builder(QUEUE_DEPTH, queue, depth).description("requests waiting in the model's queue")
         .tag("model", model).register(registry);

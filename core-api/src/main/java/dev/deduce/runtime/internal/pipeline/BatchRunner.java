@@ -73,6 +73,7 @@ public final class BatchRunner {
       List<NamedTensors> split = execute(v, model, batch, deadline, attempts);
       long compute = System.nanoTime() - start;
       v.meters().compute.record(Duration.ofNanos(compute));
+      v.ran(compute);
       v.resilience.succeeded(start);
       Outcomes.Run run = new Outcomes.Run(start, compute, attempts[0], batch.size());
       for (int i = 0; i < batch.size(); i++) {
@@ -102,6 +103,7 @@ public final class BatchRunner {
     UnaryOperator<NamedTensors> engine = in -> v.resilience.attempt(() -> model.runAdmitted(in), deadline, attempts);
     String who = v.who();
     Padding padding = v.checks().padding();
+    RunContext before = RunContext.enter(part.size() == 1 ? part.get(0) : null, tracer, attempts);
     try {
       if (part.size() == 1) {
         Request r = part.get(0);
@@ -123,6 +125,8 @@ public final class BatchRunner {
       throw e;
     } catch (RuntimeException e) {
       throw new EngineException(who + " failed: " + e, e);
+    } finally {
+      RunContext.restore(before);
     }
   }
 

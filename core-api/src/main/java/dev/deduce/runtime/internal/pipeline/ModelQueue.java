@@ -1,6 +1,8 @@
 package dev.deduce.runtime.internal.pipeline;
 
 import dev.deduce.api.OverloadedException;
+import dev.deduce.runtime.ModelSettings;
+import dev.deduce.runtime.PrioritySettings;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -13,9 +15,11 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The bounded queue of one model, shared by its versions: requests wait here grouped by batch key until a worker of
- * their version takes a batch. Room is reserved before a request is stored, so a full queue never leaves a stored
- * request behind.
+ * The bounded queue of one model, shared by its versions: requests wait here grouped by batch key (which includes
+ * the priority level) until a worker of their version takes a batch. Room is reserved before a request is stored, so
+ * a full queue never leaves a stored request behind. Each priority level has its own bound; workers take the
+ * highest level first, and after {@code starvationLimit} batches in a row that passed over an older request, the
+ * group whose first request waited longest.
  */
 public final class ModelQueue {
 
@@ -27,48 +31,75 @@ public final class ModelQueue {
   private final Condition notEmpty = lock.newCondition();
   private final Condition notFull = lock.newCondition();
   private final Map<Request.BatchKey, ArrayDeque<Request>> groups = new LinkedHashMap<>();
-  private volatile int capacity;
-  private int queued;
-  private int reserved;
+  private volatile int[] capacity;
+  private volatile int starvationLimit;
+  private volatile boolean leveled;
+  /** Per priority level: requests queued, and room reserved for requests on their way in. */
+  private final int[] queued = new int[PrioritySettings.MAX_LEVELS];
+  private final int[] reserved = new int[PrioritySettings.MAX_LEVELS];
+  private int total;
+  /** Batches taken in a row from a group other than the one whose first request waited longest. */
+  private int passedOver;
+  /** The head of the group that waited longest, as of the last {@link #nextGroup}. */
+  private Request oldestHead;
 
-  /** The queue of {@code model}, holding at most {@code capacity} requests. */
-  public ModelQueue(String model, int capacity) {
+  /** The queue of {@code model}, bounded as {@code settings} say. */
+  public ModelQueue(String model, ModelSettings settings) {
     this.model = model;
-    this.capacity = capacity;
+    configure(settings);
   }
 
-  public void capacity(int c) {
-    capacity = c;
+  /** Takes the bounds of {@code settings}: the latest deployment's hold for every version. */
+  public void configure(ModelSettings settings) {
+    int[] caps = new int[PrioritySettings.MAX_LEVELS];
+    for (int level = 0; level < caps.length; level++) {
+      caps[level] = settings.queue(level).capacity();
+    }
+    starvationLimit = settings.priority().starvationLimit();
+    leveled = settings.priority().levels() > 1;
+    capacity = caps;
   }
 
   /** Requests waiting, reserved room included. */
   public int depth() {
     lock.lock();
     try {
-      return queued + reserved;
+      return total;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether a request of priority {@code level} would find no room now. */
+  public boolean full(int level) {
+    lock.lock();
+    try {
+      return queued[level] + reserved[level] >= capacity[level];
     } finally {
       lock.unlock();
     }
   }
 
   /**
-   * Reserves room for one request, waiting up to {@code maxWait}.
+   * Reserves room for one request of priority {@code level}, waiting up to {@code maxWait}.
    *
    * @throws OverloadedException when no room frees up in time
    */
-  public void reserve(Duration maxWait) {
+  public void reserve(int level, Duration maxWait) {
     long nanos = maxWait.toNanos();
     lock.lock();
     try {
-      while (queued + reserved >= capacity) {
+      while (queued[level] + reserved[level] >= capacity[level]) {
         if (nanos <= 0) {
-          throw new OverloadedException("queue of model '" + model + "' is full (" + capacity + " requests"
-              + (maxWait.isZero() ? "" : ", waited " + maxWait) + "); expected fewer requests in flight,"
-              + " retry later or raise queue.capacity");
+          throw new OverloadedException("queue of model '" + model + "'" + (leveled ? " at priority level " + level
+              : "") + " is full (" + capacity[level] + " requests" + (maxWait.isZero() ? "" : ", waited " + maxWait)
+              + "); expected fewer requests in flight, retry later or raise " + (leveled ? "priority.queues."
+              + level + ".capacity" : "queue.capacity"));
         }
         nanos = notFull.awaitNanos(nanos);
       }
-      reserved++;
+      reserved[level]++;
+      total++;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new OverloadedException("interrupted while waiting for room in the queue of model '" + model + "'", e);
@@ -77,12 +108,13 @@ public final class ModelQueue {
     }
   }
 
-  /** Gives back room reserved for a request that will not be queued. */
-  public void unreserve() {
+  /** Gives back room reserved for a request of priority {@code level} that will not be queued. */
+  public void unreserve(int level) {
     lock.lock();
     try {
-      reserved--;
-      notFull.signal();
+      reserved[level]--;
+      total--;
+      notFull.signalAll();
     } finally {
       lock.unlock();
     }
@@ -92,7 +124,8 @@ public final class ModelQueue {
   public void addReserved(Request r) {
     lock.lock();
     try {
-      reserved--;
+      reserved[r.priority]--;
+      total--;
       add(r);
     } finally {
       lock.unlock();
@@ -120,8 +153,9 @@ public final class ModelQueue {
       if (g.isEmpty()) {
         groups.remove(r.batchKey);
       }
-      queued--;
-      notFull.signal();
+      queued[r.priority]--;
+      total--;
+      notFull.signalAll();
       return true;
     } finally {
       lock.unlock();
@@ -145,7 +179,7 @@ public final class ModelQueue {
   public ServingVersion.Slot claimIdle(ServingVersion version) {
     lock.lock();
     try {
-      if (queued + reserved > 0) {
+      if (total > 0) {
         return null;
       }
       for (ServingVersion.Slot s : version.slots()) {
@@ -164,7 +198,7 @@ public final class ModelQueue {
     lock.lock();
     try {
       slot.callerDone();
-      if (queued > 0) {
+      if (total > 0) {
         notEmpty.signalAll();
       }
     } finally {
@@ -181,7 +215,7 @@ public final class ModelQueue {
     lock.lock();
     try {
       while (true) {
-        ArrayDeque<Request> group = oldestGroup(version);
+        ArrayDeque<Request> group = nextGroup(version);
         if (group == null) {
           if (version.drained()) {
             return null;
@@ -203,7 +237,9 @@ public final class ModelQueue {
           if (group.isEmpty()) {
             groups.remove(batch.get(0).batchKey);
           }
-          queued -= n;
+          passedOver = batch.get(0) == oldestHead ? 0 : passedOver + 1;
+          queued[batch.get(0).priority] -= n;
+          total -= n;
           notFull.signalAll();
           slot.claimForWorker();
           return batch;
@@ -224,19 +260,34 @@ public final class ModelQueue {
   private void add(Request r) {
     r.enqueuedNanos = System.nanoTime();
     groups.computeIfAbsent(r.batchKey, k -> new ArrayDeque<>()).add(r);
-    queued++;
+    queued[r.priority]++;
+    total++;
     notEmpty.signalAll();
   }
 
-  private ArrayDeque<Request> oldestGroup(ServingVersion version) {
+  /**
+   * The group of {@code version} to take from next: the highest priority level's oldest, unless the group whose head
+   * waited longest has been passed over {@code starvationLimit} times in a row, then that one. Sets
+   * {@link #oldestHead}, so the take can tell whether it passed the oldest over.
+   */
+  private ArrayDeque<Request> nextGroup(ServingVersion version) {
     ArrayDeque<Request> best = null;
+    ArrayDeque<Request> oldest = null;
     for (Iterator<ArrayDeque<Request>> it = groups.values().iterator(); it.hasNext(); ) {
       ArrayDeque<Request> g = it.next();
       Request head = g.peek();
-      if (head.version == version && (best == null || head.enqueuedNanos - best.peek().enqueuedNanos < 0)) {
+      if (head.version != version) {
+        continue;
+      }
+      if (oldest == null || head.enqueuedNanos - oldest.peek().enqueuedNanos < 0) {
+        oldest = g;
+      }
+      if (best == null || head.priority > best.peek().priority
+          || head.priority == best.peek().priority && head.enqueuedNanos - best.peek().enqueuedNanos < 0) {
         best = g;
       }
     }
-    return best;
+    oldestHead = oldest == null ? null : oldest.peek();
+    return best != oldest && passedOver >= starvationLimit ? oldest : best;
   }
 }

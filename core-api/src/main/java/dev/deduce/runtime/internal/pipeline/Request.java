@@ -28,6 +28,8 @@ public final class Request {
   final RequestRecord record;
   final ServingVersion version;
   final long rows;
+  /** Priority level, 0 the lowest: higher levels are taken first and never share a batch with another level. */
+  final int priority;
   /** Requests are batched together only when their keys are equal: same version and same non-batch dimensions. */
   final BatchKey batchKey;
   final long submittedNanos;
@@ -41,9 +43,10 @@ public final class Request {
   private final AtomicInteger state = new AtomicInteger(QUEUED);
   private final AtomicInteger finished = new AtomicInteger();
 
-  private Request(RequestRecord record, ServingVersion version, long submittedNanos, long deadlineNanos,
+  private Request(RequestRecord record, ServingVersion version, int priority, long submittedNanos, long deadlineNanos,
       CompletableFuture<InferenceResult> future, Span span) {
     this.record = record;
+    this.priority = priority;
     this.version = version;
     this.submittedNanos = submittedNanos;
     this.deadlineNanos = deadlineNanos;
@@ -56,8 +59,9 @@ public final class Request {
     for (Tensor t : in.asMap().values()) {
       dims += t.rank();
     }
-    long[] key = new long[in.size() * 2 + dims];
+    long[] key = new long[1 + in.size() * 2 + dims];
     int k = 0;
+    key[k++] = priority;
     long r = 1;
     boolean first = true;
     boolean batched = version.signature().batched();
@@ -93,12 +97,22 @@ public final class Request {
    */
   public static Request start(Tracer tracer, RequestRecord record, ServingVersion version, long submittedNanos,
       long deadlineNanos, CompletableFuture<InferenceResult> future, boolean recovered) {
+    return start(tracer, record, version, version.settings().priority().defaultLevel(), submittedNanos,
+        deadlineNanos, future, recovered);
+  }
+
+  /** As {@link #start(Tracer, RequestRecord, ServingVersion, long, long, CompletableFuture, boolean)}, at a level. */
+  public static Request start(Tracer tracer, RequestRecord record, ServingVersion version, int priority,
+      long submittedNanos, long deadlineNanos, CompletableFuture<InferenceResult> future, boolean recovered) {
     var builder = tracer.spanBuilder("deduce.request").setAttribute("deduce.model", record.model())
         .setAttribute("deduce.version", version.version()).setAttribute("deduce.request.id", record.requestId());
     if (recovered) {
       builder.setAttribute("deduce.recovered", true);
     }
-    return new Request(record, version, submittedNanos, deadlineNanos, future, builder.startSpan());
+    if (priority != 0) {
+      builder.setAttribute("deduce.priority", priority);
+    }
+    return new Request(record, version, priority, submittedNanos, deadlineNanos, future, builder.startSpan());
   }
 
   public RequestRecord record() {
@@ -107,6 +121,11 @@ public final class Request {
 
   public ServingVersion version() {
     return version;
+  }
+
+  /** The priority level. */
+  public int priority() {
+    return priority;
   }
 
   public Span span() {

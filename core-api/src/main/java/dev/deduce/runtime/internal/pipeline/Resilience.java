@@ -66,6 +66,15 @@ final class Resilience {
     }
   }
 
+  /** Whether a batch would be let through now; a permit taken to find out is given back at once. */
+  boolean permits() {
+    if (breaker.tryAcquirePermission()) {
+      breaker.releasePermission();
+      return true;
+    }
+    return false;
+  }
+
   /** The batch that took a permit at {@code startNanos} ran: the engine is healthy. */
   void succeeded(long startNanos) {
     breaker.onSuccess(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);

@@ -42,6 +42,8 @@ public final class ServingVersion {
   private final AtomicInteger liveWorkers = new AtomicInteger();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private volatile boolean retired;
+  /** Moving average of a successful engine run's time, 0 before the first: what a queued request can expect. */
+  private volatile long runNanos;
 
   /** A version serving {@code instances} (one per concurrent run) from the model's shared {@code queue}. */
   public ServingVersion(String model, String version, List<LoadedModel> instances, ModelSettings settings,
@@ -95,6 +97,30 @@ public final class ServingVersion {
   /** Whether requests share engine runs: batching on, a batchable signature, and invariant answers. */
   public boolean batches() {
     return batcher.batches();
+  }
+
+  /** Whether the circuit breaker would let a batch run now (takes no permit). */
+  public boolean breakerPermits() {
+    return resilience.permits();
+  }
+
+  /**
+   * How long a request arriving behind {@code queued} others would take to finish, by the average run time so far:
+   * each round runs one batch on every instance. 0 before any run, so no prediction is made without evidence.
+   */
+  public long predictedWaitNanos(int queued) {
+    long run = runNanos;
+    if (run == 0) {
+      return 0;
+    }
+    long perRound = (long) slots.length * (batcher.batches() ? batcher.maxRows() : 1);
+    return (queued / Math.max(1, perRound) + 1) * run;
+  }
+
+  /** A batch ran successfully in {@code nanos}. */
+  void ran(long nanos) {
+    long run = runNanos;
+    runNanos = run == 0 ? Math.max(1, nanos) : (7 * run + nanos) / 8; // unsynchronised: a lost update only lags
   }
 
   RuntimeMetrics.VersionMeters meters() {

@@ -56,9 +56,8 @@ public final class ModelRegistry {
    * @throws IllegalStateException when the version is deployed and {@code replace} is false
    */
   public Installed install(String model, String version, Instances instances, boolean replace, boolean makeDefault) {
-    int capacity = instances.settings().queueCapacity();
     Entry e = models.computeIfAbsent(model, name -> {
-      Entry created = new Entry(name, new ModelQueue(name, capacity));
+      Entry created = new Entry(name, new ModelQueue(name, instances.settings()));
       metrics.queueDepth(name, created.queue, q -> ((ModelQueue) q).depth());
       return created;
     });
@@ -73,7 +72,7 @@ public final class ModelRegistry {
       v = new ServingVersion(model, version, instances.models(), instances.settings(), instances.checks(), e.queue,
           metrics, closing);
       v.start(runner);
-      e.queue.capacity(capacity);
+      e.queue.configure(instances.settings());
       e.versions.put(version, v);
       if (makeDefault || e.serving == null || e.serving == old) {
         e.serving = v; // one volatile write: unversioned requests switch atomically

@@ -13,13 +13,13 @@ class SlotClaimTest {
 
   @Test
   void anInstanceCannotBeClaimedWhileARequestIsQueuedOrByTwoCallers() {
-    ModelQueue queue = new ModelQueue("m", 8);
+    ModelQueue queue = new ModelQueue("m", Fixtures.settings().queueCapacity(8).build());
     ServingVersion v = new ServingVersion("m", "1", List.of(Fixtures.doublerModel()),
         Fixtures.settings().batchingEnabled(false).build(), BatchPlan.none(false), queue, new RuntimeMetrics(new SimpleMeterRegistry()),
         () -> false);
-    queue.reserve(Duration.ZERO);
+    queue.reserve(0, Duration.ZERO);
     assertThat(queue.claimIdle(v)).isNull();
-    queue.unreserve();
+    queue.unreserve(0);
     ServingVersion.Slot slot = queue.claimIdle(v);
     assertThat(slot).isNotNull();
     assertThat(queue.claimIdle(v)).isNull();
