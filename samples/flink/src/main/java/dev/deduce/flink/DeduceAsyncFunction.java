@@ -11,6 +11,7 @@ import dev.deduce.runtime.DeduceRuntime;
 import dev.deduce.runtime.ModelSettings;
 import java.time.Duration;
 import java.util.List;
+import org.apache.flink.api.common.cache.DistributedCache;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -52,6 +53,7 @@ public final class DeduceAsyncFunction<IN, OUT> extends RichAsyncFunction<IN, Ei
   private final String uid;
   private final Duration lockWait;
 
+  private transient DistributedCache cache;
   private transient SubtaskHost subtask;
   private transient DeduceRuntime runtime;
   private transient Counter replayed;
@@ -72,12 +74,23 @@ public final class DeduceAsyncFunction<IN, OUT> extends RichAsyncFunction<IN, Ei
     this.lockWait = b.lockWait;
   }
 
+  /**
+   * Keeps the operator's own distributed cache before RichAsyncFunction wraps the context: the wrapper refuses the
+   * cache (with state) because async callbacks run off the task thread, but open() reads it on the task thread,
+   * which is what every other rich function does.
+   */
+  @Override
+  public void setRuntimeContext(RuntimeContext context) {
+    this.cache = context.getDistributedCache();
+    super.setRuntimeContext(context);
+  }
+
   @Override
   public void open(OpenContext openContext) throws Exception {
     RuntimeContext rc = getRuntimeContext();
     int index = rc.getTaskInfo().getIndexOfThisSubtask();
-    subtask = SubtaskHost.start(host, rc.getGlobalJobParameters(), name -> rc.getDistributedCache().getFile(name),
-        uid, index, lockWait);
+    subtask = SubtaskHost.start(host, rc.getGlobalJobParameters(), name -> cache.getFile(name), uid, index,
+        lockWait);
     try {
       runtime = subtask.host().runtime();
       requireServing();
