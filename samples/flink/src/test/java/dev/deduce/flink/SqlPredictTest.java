@@ -84,11 +84,12 @@ class SqlPredictTest {
   }
 
   @Test
-  void mlPredictOverADeduceModelAnswersEveryRowWithTheOraclesAnswer() throws Exception {
+  void mlPredictOnTheAsyncPathAnswersEveryRowWithTheOraclesAnswer() throws Exception {
     StreamTableEnvironment t = tables(Jobs.PARALLELISM);
     t.executeSql(createModel("INPUT (x ARRAY<FLOAT>) OUTPUT (probs ARRAY<FLOAT>)", ""));
 
-    assertOracle(collect(t, "SELECT id, probs FROM ML_PREDICT(TABLE readings, MODEL scorer, DESCRIPTOR(x))"));
+    assertOracle(collect(t, "SELECT id, probs FROM ML_PREDICT(TABLE readings, MODEL scorer, DESCRIPTOR(x),"
+        + " MAP['async', 'true', 'max-concurrent-operations', '64'])"));
   }
 
   @Test

@@ -112,21 +112,26 @@ public final class ScoringJob implements Callable<Integer> {
     SingleOutputStreamOperator<Score> scores = ScoringPipeline.score(readings, host.build(), capacity, deadline,
         onFailure);
     ScoringPipeline.sink(scores, scores.getSideOutput(DeduceInference.FAILURES), output.toAbsolutePath());
+    long started = System.currentTimeMillis();
     JobExecutionResult result = env.execute("Deduce scoring: " + ExampleModel.NAME);
     System.out.printf("job %s finished in %d ms: %d scores, %d failures in %s%n", result.getJobID(),
-        result.getNetRuntime(), lines(output.resolve(ScoringPipeline.SCORES)),
-        lines(output.resolve(ScoringPipeline.FAILURES)), output.toAbsolutePath());
+        result.getNetRuntime(), lines(output.resolve(ScoringPipeline.SCORES), started),
+        lines(output.resolve(ScoringPipeline.FAILURES), started), output.toAbsolutePath());
     return 0;
   }
 
-  /** Lines in the committed files of {@code dir} (FileSink hides files it has not committed behind a dot). */
-  static long lines(Path dir) {
+  /**
+   * Lines in the files of {@code dir} this run committed (FileSink hides files it has not committed behind a dot, and
+   * adds new part files beside an earlier run's).
+   */
+  static long lines(Path dir, long since) {
     if (!Files.isDirectory(dir)) {
       return 0;
     }
     try (Stream<Path> files = Files.list(dir)) {
       long n = 0;
-      for (Path f : files.filter(f -> !f.getFileName().toString().startsWith(".")).toList()) {
+      for (Path f : files.filter(f -> !f.getFileName().toString().startsWith(".")
+          && f.toFile().lastModified() >= since - 1000).toList()) {
         try (Stream<String> l = Files.lines(f)) {
           n += l.count();
         }
