@@ -61,6 +61,7 @@ class HostSpecTest {
   void aSecondWriterOfOneSubtasksStoreIsRefusedNamingTheLock() {
     HostSpec spec = HostSpec.builder().store("sqlite", tmp.resolve("s").toString()).build();
     try (SubtaskHost first = start(spec, Map.of(), 0)) {
+      assertThat(first.storeLocation()).isPresent();
       assertThatThrownBy(() -> start(spec, Map.of(), 0)).isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("deduce-mlp-small-0.lock").hasMessageContaining("one writer per subtask file");
     }

@@ -61,8 +61,11 @@ class SqlPredictTest {
 
   private static List<Row> collect(StreamTableEnvironment t, String query) throws Exception {
     List<Row> out = new ArrayList<>();
-    try (CloseableIterator<Row> it = t.executeSql(query).collect()) {
+    CloseableIterator<Row> it = t.executeSql(query).collect();
+    try {
       it.forEachRemaining(out::add);
+    } finally {
+      it.close();
     }
     return out;
   }
