@@ -158,12 +158,21 @@ public final class SubtaskHost implements AutoCloseable {
     return Optional.ofNullable(storeLocation);
   }
 
-  /** Closes the host (in-flight requests finish, the store flushes), then releases the store. */
+  /**
+   * Closes the host (in-flight requests finish, the store flushes), then releases the store. Flink interrupts a task
+   * it cancels; an interrupted close would stop waiting for the store writer at once and abandon the answers it holds,
+   * so replays would run again. The drain is bounded by {@code deduce.drain-timeout}, so the interrupt is set aside
+   * for it and restored after.
+   */
   @Override
   public void close() {
+    boolean interrupted = Thread.interrupted();
     try {
       host.close();
     } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
       if (lock != null) {
         lock.close();
       }

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A record the model cannot take is that record's failure: to the side output, the other records scored. */
-class BadRecordTest {
+/** One record's failure stays that record's; orderedWait keeps input order. */
+class RecordHandlingTest {
 
   @RegisterExtension
   static final MiniClusterExtension CLUSTER = Jobs.cluster();
@@ -47,6 +47,23 @@ class BadRecordTest {
     assertThat(Jobs.scores(tmp.resolve("out"))).extracting(s -> s.id).hasSize(19).doesNotContain(7L);
     assertThat(Jobs.failures(tmp.resolve("out"))).singleElement().satisfies(f -> assertThat(f)
         .startsWith("record 7 (INVALID_INPUT): ").contains("x").contains("16"));
+  }
+
+  @Test
+  void orderedInferenceEmitsTheAnswersInInputOrder() throws Exception {
+    StreamExecutionEnvironment env = Jobs.env(1, 0);
+    HostSpec host = HostSpec.builder().models(ExampleModel.write(tmp.resolve("models"), ExampleModel.CONFIG)
+        .toString()).build();
+    SingleOutputStreamOperator<Score> scores = DeduceInference.<Reading, Score>builder(ExampleModel.NAME,
+            TypeInformation.of(Score.class))
+        .host(host).ids(r -> Long.toString(r.id)).inputs(Reading::tensors).outputs(Score::of)
+        .capacity(32).ordered(true).build().apply(ScoringPipeline.generated(env, 500, 0));
+    List<Long> ids = new ArrayList<>();
+    try (var it = scores.executeAndCollect()) {
+      it.forEachRemaining(s -> ids.add(s.id));
+    }
+
+    assertThat(ids).hasSize(500).isSorted();
   }
 
   @Test
