@@ -208,6 +208,16 @@ public final class DeduceRuntime implements InferenceService {
     return models.retire(model, version);
   }
 
+  /**
+   * The settings {@code version} of {@code model} (null = the default) serves with, as deployed: its model.conf over
+   * the configuration, e.g. the queue capacity a host sizes its own in-flight limit against.
+   *
+   * @throws ModelNotFoundException when that version is not deployed
+   */
+  public ModelSettings servingSettings(String model, String version) {
+    return models.find(model, version).settings();
+  }
+
   /** Settings for {@code model} from the runtime's configuration (per-model keys over the defaults). */
   public ModelSettings settingsFor(String model) {
     return settings.model(model);
