@@ -3,6 +3,7 @@ package dev.deduce.store.sqlite;
 import static dev.deduce.store.sqlite.PipelineCrashWriter.KEY;
 import static dev.deduce.store.sqlite.PipelineCrashWriter.PIPE;
 import static dev.deduce.store.sqlite.PipelineCrashWriter.stepId;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.deduce.api.ModelSignature;
@@ -16,6 +17,8 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -79,8 +82,19 @@ class PipelineCrashTest {
       assertThat(pipe.status()).isEqualTo(RequestStatus.DONE);
       assertThat(pipe.outputs().get("y").toFloatArray()).containsExactly(8, 16, 24, 32);
       assertThat(reopened.get(stepId("s1")).orElseThrow()).as("the finished step is untouched").isEqualTo(s1Before);
+      // the history query core-api's MODEL-REPOSITORY.md gives: a pipeline request with its steps
+      List<Map<String, Object>> history = reopened.nativeQuery().orElseThrow().query(HISTORY, Map.of("id", pipeId));
+      assertThat(history).extracting(r -> r.get("model"), r -> r.get("status")).containsExactlyInAnyOrder(
+          tuple(PIPE, "DONE"), tuple("s1", "DONE"), tuple("s2", "DONE"), tuple("s3", "DONE"));
     }
   }
+
+  /** A pipeline request and its steps, oldest first; the steps' keys start with {@code pipeline/<request id>/}. */
+  static final String HISTORY = """
+      SELECT request_id, model, version, status, idempotency_key, submitted_at, completed_at
+      FROM deduce_requests
+      WHERE request_id = :id OR idempotency_key LIKE 'pipeline/' || :id || '/%'
+      ORDER BY submitted_at, request_id""";
 
   private static Store open(Path file) {
     return new SqliteStoreProvider().open(Records.config(file));
