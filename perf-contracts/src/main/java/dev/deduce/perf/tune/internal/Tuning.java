@@ -289,9 +289,11 @@ public final class Tuning {
       notes.add(unstable + " setting(s) never stabilised and are left out of the front and the choice");
     }
     double loadAtEnd = Machine.loadAverage();
-    if (Math.max(loadAtStart, loadAtEnd) > cores) {
-      notes.add(String.format(Locale.ROOT, "the machine was busy (load average %.2f at start, %.2f at end, on %d"
-          + " cores): these figures are not those of a quiet machine", loadAtStart, loadAtEnd, cores));
+    // the load at the end counts the tuner's own callers; only the load it started under says others were busy
+    if (loadAtStart > cores) {
+      notes.add(String.format(Locale.ROOT, "the machine was busy when tuning started (load average %.2f on %d"
+          + " cores; %.2f at the end, which counts the tuner's own callers): these figures are not those of a quiet"
+          + " machine", loadAtStart, cores, loadAtEnd));
     }
     String summary = switch (outcome) {
       case MET -> best.get().asConfigured() ? "best: the model's own configuration (" + best.get().setting().label()
