@@ -26,7 +26,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.lang.management.ManagementFactory;
 import java.util.Locale;
+import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
@@ -76,7 +78,9 @@ final class QuickstartRun {
           + "the engine-onnx and store plugin zips in it (the README's quickstart command puts them in "
           + "samples/target/quickstart/plugins), or --plugins naming the folder that holds them", null);
     }
+    long pluginsFrom = System.nanoTime();
     PluginHost plugins = startPlugins();
+    double pluginSeconds = (System.nanoTime() - pluginsFrom) / 1e9;
     DeduceHost host;
     try {
       describePlugins(plugins);
@@ -103,6 +107,12 @@ final class QuickstartRun {
       }
       out.printf(Locale.ROOT, "serving  %s version %s, models in %s%n", QuickstartModel.NAME,
           runtime.defaultVersion(QuickstartModel.NAME).get(), options.models());
+      // the cold start: from the JVM's start to a host that answers, each host stage timed
+      out.printf(Locale.ROOT, "ready    %.2f s after the JVM started (plugin host %.2f s, then %s)%n",
+          ManagementFactory.getRuntimeMXBean().getUptime() / 1e3, pluginSeconds, host.startup().stream()
+              .filter(st -> st.took().toMillis() > 0)
+              .map(st -> String.format(Locale.ROOT, "%s %.2f s", st.name(), st.took().toNanos() / 1e9))
+              .collect(Collectors.joining(", ")));
       out.println();
       out.printf(Locale.ROOT, "Sending %,d requests...%n", options.requests());
       Load.Outcome outcome;
