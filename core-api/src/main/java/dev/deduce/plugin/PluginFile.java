@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarFile;
@@ -52,12 +53,14 @@ record PluginFile(Path source, Path loadPath, String sha256, String id, String v
    * Reads and checks {@code loadPath}.
    *
    * @param trusted     the allowlist of digests, or null when every file is trusted
+   * @param digests     where digests of unchanged files are remembered, or null to hash every file (always with
+   *                    an allowlist)
    * @param coreRelease the host's core-api version without qualifier, e.g. {@code 0.1.0}
    * @param coreFull    the host's full core-api version, for messages
    */
-  static PluginFile inspect(Path source, Path loadPath, Set<String> trusted, String coreRelease, String coreFull)
-      throws Rejected {
-    String digest = sha256(loadPath);
+  static PluginFile inspect(Path source, Path loadPath, Set<String> trusted, UnpackCache digests, String coreRelease,
+      String coreFull) throws Rejected {
+    String digest = trusted == null && digests != null ? remembered(loadPath, digests) : sha256(loadPath);
     if (trusted != null && !trusted.contains(digest)) {
       throw new Rejected(Reason.UNTRUSTED, "SHA-256 " + digest + " is not on the allowlist of trusted plugin "
           + "digests; add it to trust this file", null);
@@ -69,6 +72,22 @@ record PluginFile(Path source, Path loadPath, String sha256, String id, String v
     checkRequires(main.getValue("Plugin-Requires"), coreRelease, coreFull);
     boolean nativeCode = "true".equalsIgnoreCase(trim(main.getValue(NATIVE)));
     return new PluginFile(source, loadPath, digest, id, version, nativeCode, zip);
+  }
+
+  private static String remembered(Path file, UnpackCache digests) throws Rejected {
+    Optional<String> known = digests.digest(file);
+    if (known.isPresent()) {
+      return known.get();
+    }
+    String stamp;
+    try {
+      stamp = UnpackCache.stamp(file); // before hashing: a file changed meanwhile gets another stamp next time
+    } catch (IOException e) {
+      throw new Rejected(Reason.CORRUPT, "cannot be read: " + e.getMessage(), e);
+    }
+    String digest = sha256(file);
+    digests.remember(file, stamp, digest);
+    return digest;
   }
 
   private static String sha256(Path file) throws Rejected {

@@ -233,7 +233,7 @@ public final class PluginHost implements AutoCloseable {
         workFiles.add(loadPath);
         Files.copy(source, loadPath);
       }
-      file = PluginFile.inspect(source, loadPath, trusted, coreRelease, coreFull);
+      file = PluginFile.inspect(source, loadPath, trusted, trusted == null ? cache() : null, coreRelease, coreFull);
     } catch (Rejected e) {
       deleteAll(workFiles);
       report(source.toString(), e.reason, e.getMessage(), e.getCause());
@@ -452,18 +452,23 @@ public final class PluginHost implements AutoCloseable {
     return workDir;
   }
 
-  /** Unpacks a zip plugin once per content into the cache; without a usable cache, into this host's work folder. */
-  private Path unpack(PluginFile file, List<Path> workFiles) throws IOException {
+  /** The unpack cache (which also remembers digests), opened on first use; null when it cannot be used. */
+  private UnpackCache cache() {
     if (unpackCache == null && !unpackCacheFailed) {
       try {
         unpackCache = UnpackCache.open(unpackCacheDir);
       } catch (IOException e) {
         unpackCacheFailed = true;
-        log.warn("Plugin unpack cache {} cannot be used ({}); zips are unpacked afresh at every start",
+        log.warn("Plugin unpack cache {} cannot be used ({}); zips are hashed and unpacked afresh at every start",
             unpackCacheDir, e.getMessage());
       }
     }
-    if (unpackCache != null) {
+    return unpackCache;
+  }
+
+  /** Unpacks a zip plugin once per content into the cache; without a usable cache, into this host's work folder. */
+  private Path unpack(PluginFile file, List<Path> workFiles) throws IOException {
+    if (cache() != null) {
       return unpackCache.unpacked(file.loadPath(), file.id(), file.sha256());
     }
     String name = file.source().getFileName().toString();
@@ -534,6 +539,8 @@ public final class PluginHost implements AutoCloseable {
     /**
      * Where zip plugins are unpacked, once per zip content (keyed by its SHA-256), for every later start to reuse;
      * default {@code deduce-plugin-cache-<user>} in the temporary folder. It must be writable by this user only.
+     * Without {@link #trustedDigests} it also remembers each plugin file's digest by size, modification time and
+     * file key, so an unchanged plugins folder is not read whole at every start.
      */
     public Builder unpackCache(Path dir) {
       this.unpackCache = Objects.requireNonNull(dir, "unpack cache folder must not be null");

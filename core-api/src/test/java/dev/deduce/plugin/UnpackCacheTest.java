@@ -37,13 +37,57 @@ class UnpackCacheTest {
 
   private static List<String> entries(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
-      return files.map(p -> p.getFileName().toString()).sorted().toList();
+      return files.map(p -> p.getFileName().toString()).filter(n -> !n.equals(UnpackCache.DIGESTS)).sorted()
+          .toList();
     }
   }
 
   private PluginHost start(Path plugins, Path cache) {
     return PluginHost.builder().pluginsDir(plugins).unpackCache(cache)
         .meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).start();
+  }
+
+  @Test
+  void anUnchangedZipsDigestIsTakenFromTheCacheAndARebuiltZipIsHashedAgain() throws Exception {
+    Path plugins = Files.createDirectory(tmp.resolve("plugins"));
+    Path zip = storeZip(plugins, "memory-store.zip", "");
+    Path cache = tmp.resolve("cache");
+    try (PluginHost host = start(plugins, cache)) {
+      assertThat(host.store("memory")).isPresent();
+    }
+    assertThat(UnpackCache.open(cache).digest(zip)).contains(sha256(zip));
+
+    // a digest recorded for the file as it is now is believed: the next start unpacks under it without hashing
+    String planted = "0".repeat(64);
+    UnpackCache.open(cache).remember(zip, UnpackCache.stamp(zip), planted);
+    try (PluginHost host = start(plugins, cache)) {
+      assertThat(host.store("memory")).isPresent();
+    }
+    assertThat(entries(cache)).contains("memory-store-" + planted);
+
+    // a rebuilt zip has another stamp: it is hashed again and unpacked under its own digest
+    Files.delete(zip);
+    storeZip(plugins, "memory-store.zip", "# rebuilt\n");
+    assertThat(UnpackCache.open(cache).digest(zip)).isEmpty();
+    try (PluginHost host = start(plugins, cache)) {
+      assertThat(host.store("memory")).isPresent();
+    }
+    assertThat(entries(cache)).contains("memory-store-" + sha256(zip));
+  }
+
+  @Test
+  void anAllowlistHashesEveryFileWhateverTheCacheRemembers() throws Exception {
+    Path plugins = Files.createDirectory(tmp.resolve("plugins"));
+    Path zip = storeZip(plugins, "memory-store.zip", "");
+    Path cache = tmp.resolve("cache");
+    UnpackCache.open(cache).remember(zip, UnpackCache.stamp(zip), "0".repeat(64));
+    try (PluginHost host = PluginHost.builder().pluginsDir(plugins).unpackCache(cache)
+        .trustedDigests(List.of(sha256(zip))).meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+        .start()) {
+      assertThat(host.problems()).isEmpty();
+      assertThat(host.store("memory")).isPresent();
+    }
+    assertThat(entries(cache)).doesNotContain("memory-store-" + "0".repeat(64));
   }
 
   @Test
