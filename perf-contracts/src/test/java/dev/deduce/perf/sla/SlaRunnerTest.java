@@ -177,4 +177,34 @@ class SlaRunnerTest {
     NodeList failures = bad.getElementsByTagName("failure");
     assertThat(((Element) failures.item(0)).getAttribute("message")).contains("p99 latency");
   }
+
+  // the open loop (rate): requests on a schedule whatever the answers; concurrency caps those outstanding
+
+  @Test
+  void aRateSendsOnItsScheduleNotAsFastAsAnswersCome() throws IOException {
+    // 8 closed-loop callers run mlp-small at thousands per second here; 200 per second is the schedule's doing
+    SlaResult r = new SlaRunner(runtime).run(spec("rate = 200\nconcurrency = 8\ntargets { p99 = 10s }"));
+
+    assertThat(r.passed()).as(r.checks().toString()).isTrue();
+    assertThat(r.measured().requests()).isPositive();
+    assertThat(r.measured().throughput()).isLessThanOrEqualTo(200 * 1.5);
+    assertThat(r.errors()).isEmpty();
+  }
+
+  @Test
+  void requestsDueWhileConcurrencyAreOutstandingAreCountedAsBacklog() throws IOException {
+    // a million a second with one outstanding: most come due while the one before is still running
+    SlaResult r = new SlaRunner(runtime).run(spec("rate = 1e6\nconcurrency = 1"));
+
+    assertThat(r.errors()).containsKey("CLIENT_BACKLOG");
+    assertThat(r.firstErrors()).filteredOn(e -> e.kind().equals("CLIENT_BACKLOG")).first()
+        .satisfies(e -> assertThat(e.message()).contains("concurrency = 1 requests were outstanding"));
+    assertThat(r.passed()).isFalse();
+  }
+
+  @Test
+  void aRateOfZeroIsRefusedNamingTheRange() throws IOException {
+    assertThatThrownBy(() -> spec("rate = 0")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("rate").hasMessageContaining("0");
+  }
 }

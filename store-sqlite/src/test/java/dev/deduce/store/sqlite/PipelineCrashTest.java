@@ -6,11 +6,8 @@ import static dev.deduce.store.sqlite.PipelineCrashWriter.stepId;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.deduce.api.ModelSignature;
-import dev.deduce.api.NamedTensors;
 import dev.deduce.api.RequestStatus;
 import dev.deduce.runtime.DeduceRuntime;
-import dev.deduce.spi.LoadedModel;
 import dev.deduce.spi.Store;
 import dev.deduce.spi.StoredRequest;
 import java.io.BufferedReader;
@@ -20,7 +17,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,9 +55,9 @@ class PipelineCrashTest {
       assertThat(store.get(stepId("s3"))).as("the third step never started").isEmpty();
     }
 
-    Counting s1 = new Counting(PipelineCrashWriter.doubler());
-    Counting s2 = new Counting(PipelineCrashWriter.doubler());
-    Counting s3 = new Counting(PipelineCrashWriter.doubler());
+    CountingModel s1 = new CountingModel(PipelineCrashWriter.doubler());
+    CountingModel s2 = new CountingModel(PipelineCrashWriter.doubler());
+    CountingModel s3 = new CountingModel(PipelineCrashWriter.doubler());
     Store store = open(file);
     try (DeduceRuntime runtime = PipelineCrashWriter.runtime(store)) {
       runtime.deploy("s1", "1", s1, PipelineCrashWriter.settings());
@@ -98,31 +94,5 @@ class PipelineCrashTest {
 
   private static Store open(Path file) {
     return new SqliteStoreProvider().open(Records.config(file));
-  }
-
-  /** A real model that counts its runs. */
-  private static final class Counting implements LoadedModel {
-    final LoadedModel model;
-    final AtomicInteger runs = new AtomicInteger();
-
-    Counting(LoadedModel model) {
-      this.model = model;
-    }
-
-    @Override
-    public ModelSignature signature() {
-      return model.signature();
-    }
-
-    @Override
-    public NamedTensors run(NamedTensors inputs) {
-      runs.incrementAndGet();
-      return model.run(inputs);
-    }
-
-    @Override
-    public void close() {
-      model.close();
-    }
   }
 }

@@ -6,14 +6,12 @@ import static dev.deduce.store.sqlite.RuntimeCrashWriter.SERVED;
 import static dev.deduce.store.sqlite.RuntimeCrashWriter.VERSION;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.deduce.api.ModelSignature;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.RequestStatus;
 import dev.deduce.perf.engine.Tolerance;
 import dev.deduce.reference.ReferenceEngine;
 import dev.deduce.runtime.DeduceRuntime;
 import dev.deduce.spi.HistoryQuery;
-import dev.deduce.spi.LoadedModel;
 import dev.deduce.spi.Page;
 import dev.deduce.spi.Store;
 import dev.deduce.spi.StoredRequest;
@@ -27,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,8 +68,8 @@ class RuntimeCrashSafetyTest {
         + "PENDING%n", acked.size(), afterCrash.size(), afterCrash.size() - pending.size(), pending.size());
 
     // 2. a new runtime on the same file re-runs the PENDING requests once their models are deployed
-    Counting served = new Counting(ReferenceEngine.wrap(MODEL.graph()));
-    Counting held = new Counting(ReferenceEngine.wrap(MODEL.graph()));
+    CountingModel served = new CountingModel(ReferenceEngine.wrap(MODEL.graph()));
+    CountingModel held = new CountingModel(ReferenceEngine.wrap(MODEL.graph()));
     Store store = open(file);
     try (DeduceRuntime runtime = RuntimeCrashWriter.runtime(store)) {
       // The counters prove each PENDING request ran once; the deploy-time invariance probe would add its own rows.
@@ -158,32 +155,6 @@ class RuntimeCrashSafetyTest {
     NamedTensors expectedInputs = RuntimeCrashWriter.inputs(Long.parseLong(key.substring(1)));
     Tolerance.assertMatches(r.request().inputs(), expectedInputs, "stored inputs of " + key);
     Tolerance.assertMatches(r.outputs(), MODEL.expected(r.request().inputs()), "stored outputs of " + key);
-  }
-
-  /** A real model that counts the rows it runs, so the test sees how often requests re-ran. */
-  private static final class Counting implements LoadedModel {
-    final LoadedModel model;
-    final AtomicLong rows = new AtomicLong();
-
-    Counting(LoadedModel model) {
-      this.model = model;
-    }
-
-    @Override
-    public ModelSignature signature() {
-      return model.signature();
-    }
-
-    @Override
-    public NamedTensors run(NamedTensors inputs) {
-      rows.addAndGet(inputs.get("x").shape()[0]);
-      return model.run(inputs);
-    }
-
-    @Override
-    public void close() {
-      model.close();
-    }
   }
 
   /** The store's native query language, which this store always offers. */
