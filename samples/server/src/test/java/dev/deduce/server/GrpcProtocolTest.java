@@ -216,9 +216,10 @@ class GrpcProtocolTest {
     ModelInferRequest big = ModelInferRequest.newBuilder().setModelName("mlp-large")
         .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("x").setDatatype("FP32")
             .addShape(160).addShape(256)).addRawInputContents(ByteString.copyFrom(new byte[160 * 256 * 4])).build();
+    long before = s.started("mlp-large");
     var busy = java.util.concurrent.CompletableFuture.runAsync(() -> call("ModelInfer", big,
         ModelInferResponse.getDefaultInstance()));
-    Thread.sleep(700);
+    s.awaitStarted("mlp-large", before);
     ModelInferRequest small = big.toBuilder().setInputs(0, big.getInputs(0).toBuilder().setShape(0, 1))
         .setRawInputContents(0, ByteString.copyFrom(new byte[256 * 4])).build();
     Status st = statusOf(() -> call("ModelInfer", small, ModelInferResponse.getDefaultInstance(),

@@ -77,8 +77,9 @@ class JobsTest {
     ServerFixture.write(models, ModelKit.mlpLarge(), ServerFixture.ONE_AT_A_TIME);
     try (ServerFixture s = ServerFixture.start(models, Durability.DURABLE, ServerFixture.settings())) {
       String big = ServerFixture.fp32(new long[] {160, 256}, new float[160 * 256]);
+      long before = s.started("mlp-large");
       String busy = json(s.post("/v2/models/mlp-large/jobs", big)).get("job_id").textValue();
-      Thread.sleep(700); // it runs; the next job waits in the queue past its deadline
+      s.awaitStarted("mlp-large", before); // it runs; the next job waits in the queue past its deadline
       HttpResponse<String> r = s.post("/v2/models/mlp-large/jobs",
           ServerFixture.fp32(new long[] {1, 256}, new float[256]), "Deduce-Timeout-Ms", "20");
       assertThat(r.statusCode()).isEqualTo(202);

@@ -60,8 +60,8 @@ class OverloadDeadlineReadinessTest {
   @Test
   void aDeadlinePassingWhileQueuedIs504() throws Exception {
     try (ServerFixture s = slowServer()) {
-      CompletableFuture<HttpResponse<String>> busy = async(s, rows(160)); // keeps the one instance busy for seconds
-      Thread.sleep(700); // time to upload, parse and start it, on a loaded machine
+      CompletableFuture<HttpResponse<String>> busy = async(s, rows(160)); // keeps the one instance busy
+      s.awaitStarted("mlp-large", 0);
       HttpResponse<String> late = async(s, rows(1), "Deduce-Timeout-Ms", "20").join();
       assertThat(late.statusCode()).as(late.body()).isEqualTo(504);
       assertThat(error(late)).containsIgnoringCase("deadline");
@@ -94,7 +94,7 @@ class OverloadDeadlineReadinessTest {
   void closeLetsARequestInFlightFinishThenStopsListening() throws Exception {
     ServerFixture s = slowServer();
     CompletableFuture<HttpResponse<String>> inFlight = async(s, rows(160));
-    Thread.sleep(700); // time to upload, parse and start it, on a loaded machine
+    s.awaitStarted("mlp-large", 0);
     s.close();
     assertThat(inFlight.join().statusCode()).isEqualTo(200);
     assertThat(s.server.host().runtime().isClosed()).isTrue();

@@ -9,7 +9,9 @@ import dev.deduce.perf.modelkit.ModelKit;
 import dev.deduce.perf.modelkit.ReferenceModel;
 import dev.deduce.runtime.Durability;
 import dev.deduce.runtime.MemoryStore;
+import dev.deduce.runtime.MetricNames;
 import dev.deduce.runtime.RuntimeSettings;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -40,10 +42,33 @@ final class ServerFixture implements AutoCloseable {
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
   final String base;
+  private final PrometheusMeterRegistry registry;
 
-  private ServerFixture(DeduceServer server) {
+  private ServerFixture(DeduceServer server, PrometheusMeterRegistry registry) {
     this.server = server;
+    this.registry = registry;
     this.base = "http://127.0.0.1:" + server.restPort();
+  }
+
+  /** Engine runs of {@code model} started so far: the runtime records a run's batch size as the run begins. */
+  long started(String model) {
+    DistributionSummary runs = registry.find(MetricNames.BATCH_SIZE).tag("model", model).summary();
+    return runs == null ? 0 : runs.count();
+  }
+
+  /**
+   * Waits until more than {@code before} engine runs of {@code model} have started: a request sent to keep the one
+   * instance busy is running from then on, however fast or loaded the machine (a fixed sleep was too short on a
+   * loaded machine and, on a quiet one, longer than some runs).
+   */
+  void awaitStarted(String model, long before) throws InterruptedException {
+    long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (started(model) <= before) {
+      if (System.nanoTime() > until) {
+        throw new AssertionError("no engine run of model '" + model + "' started within 30 s");
+      }
+      Thread.sleep(2);
+    }
   }
 
   /** Writes {@code model} as {@code models/<name>/1/} with {@code conf} (a format with one %s for the name). */
@@ -69,15 +94,15 @@ final class ServerFixture implements AutoCloseable {
   }
 
   static ServerFixture start(Path models, Durability durability, ServerSettings settings) {
-    DeduceHost.Builder b = DeduceHost.builder().settings(RuntimeSettings.defaults())
-        .meterRegistry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)).modelsDir(models)
-        .durability(durability);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    DeduceHost.Builder b = DeduceHost.builder().settings(RuntimeSettings.defaults()).meterRegistry(registry)
+        .modelsDir(models).durability(durability);
     if (durability != Durability.NONE) {
       b.store(new MemoryStore());
     }
     DeduceHost host = b.start();
     try {
-      return new ServerFixture(DeduceServer.start(host, settings, models));
+      return new ServerFixture(DeduceServer.start(host, settings, models), registry);
     } catch (RuntimeException e) {
       host.close();
       throw e;
