@@ -61,13 +61,14 @@ final class LargeMlp {
   }
 
   /**
-   * Raw DJL's usual translator: a direct native-order buffer of one row in (PyTorch uses it in place), the output
+   * Raw DJL's usual translator: a direct native-order buffer of whole rows in (PyTorch uses it in place), the output
    * read into a Java array, as the Deduce path does.
    */
   static final class RowTranslator implements Translator<ByteBuffer, float[]> {
     @Override
-    public NDList processInput(TranslatorContext ctx, ByteBuffer row) {
-      return new NDList(ctx.getNDManager().create(row, new Shape(1, 256), ai.djl.ndarray.types.DataType.FLOAT32));
+    public NDList processInput(TranslatorContext ctx, ByteBuffer rows) {
+      return new NDList(ctx.getNDManager().create(rows, new Shape(rows.capacity() / (256 * 4), 256),
+          ai.djl.ndarray.types.DataType.FLOAT32));
     }
 
     @Override
