@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -36,9 +37,10 @@ final class Load {
    * @param retried       requests that took more than one engine run
    * @param elapsedNanos  wall time from the first submit to the last answer
    * @param probe         the first successful result, or null
+   * @param probeAtNanos  {@link System#nanoTime()} when the probe's answer came back (0 when there is none)
    */
   record Outcome(Histogram latencyNanos, Map<ErrorKind, Integer> failures, int wrong, String firstWrong,
-      int[] batchSizes, int retried, long elapsedNanos, InferenceResult probe) {
+      int[] batchSizes, int retried, long elapsedNanos, InferenceResult probe, long probeAtNanos) {
 
     int succeeded() {
       return (int) latencyNanos.getTotalCount();
@@ -71,6 +73,7 @@ final class Load {
     AtomicInteger wrong = new AtomicInteger();
     AtomicReference<String> firstWrong = new AtomicReference<>();
     AtomicReference<InferenceResult> probe = new AtomicReference<>();
+    AtomicLong probeAt = new AtomicLong();
     AtomicInteger next = new AtomicInteger();
     ExecutorService callers = Executors.newFixedThreadPool(concurrency, r -> {
       Thread t = new Thread(r, "quickstart-caller");
@@ -91,7 +94,9 @@ final class Load {
               ok[i] = true;
               batchOf[i] = r.batchSize();
               attempts[i] = r.attempts();
-              probe.compareAndSet(null, r);
+              if (probe.compareAndSet(null, r)) {
+                probeAt.set(System.nanoTime());
+              }
               try {
                 Tolerance.assertMatches(r.outputs(), QuickstartModel.MODEL.expected(inputs), "request " + i);
               } catch (AssertionError mismatch) {
@@ -132,6 +137,6 @@ final class Load {
       }
     }
     return new Outcome(latency.getIntervalHistogram(), failures, wrong.get(), firstWrong.get(), sizes, retried,
-        elapsed, probe.get());
+        elapsed, probe.get(), probeAt.get());
   }
 }

@@ -108,8 +108,9 @@ final class QuickstartRun {
       out.printf(Locale.ROOT, "serving  %s version %s, models in %s%n", QuickstartModel.NAME,
           runtime.defaultVersion(QuickstartModel.NAME).get(), options.models());
       // the cold start: from the JVM's start to a host that answers, each host stage timed
-      out.printf(Locale.ROOT, "ready    %.2f s after the JVM started (plugin host %.2f s, then %s)%n",
-          ManagementFactory.getRuntimeMXBean().getUptime() / 1e3, pluginSeconds, host.startup().stream()
+      out.printf(Locale.ROOT, "ready    %.2f s after the JVM started, %.2f s after the host began (plugin host %.2f s,"
+          + " then %s)%n", ManagementFactory.getRuntimeMXBean().getUptime() / 1e3, (System.nanoTime() - pluginsFrom) / 1e9,
+          pluginSeconds, host.startup().stream()
               .filter(st -> st.took().toMillis() > 0)
               .map(st -> String.format(Locale.ROOT, "%s %.2f s", st.name(), st.took().toNanos() / 1e9))
               .collect(Collectors.joining(", ")));
@@ -121,6 +122,10 @@ final class QuickstartRun {
       }
       boolean stored = awaitStored(store, queries, storedBefore + outcome.succeeded());
       out.println();
+      if (outcome.probe() != null) {
+        out.printf(Locale.ROOT, "first    answer %.2f s after the host began, %s%n",
+            (outcome.probeAtNanos() - pluginsFrom) / 1e9, options.durability());
+      }
       summarise(outcome);
       out.println();
       float[] probe = outcome.probe() == null ? null
