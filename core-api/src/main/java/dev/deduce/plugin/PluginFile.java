@@ -53,8 +53,8 @@ record PluginFile(Path source, Path loadPath, String sha256, String id, String v
    * Reads and checks {@code loadPath}.
    *
    * @param trusted     the allowlist of digests, or null when every file is trusted
-   * @param digests     where digests of unchanged files are remembered, or null to hash every file (always with
-   *                    an allowlist)
+   * @param digests     where digests of unchanged files are remembered, or null to hash every file; not used with
+   *                    an allowlist, which hashes every file
    * @param coreRelease the host's core-api version without qualifier, e.g. {@code 0.1.0}
    * @param coreFull    the host's full core-api version, for messages
    */

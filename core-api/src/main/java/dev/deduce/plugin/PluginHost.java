@@ -233,7 +233,7 @@ public final class PluginHost implements AutoCloseable {
         workFiles.add(loadPath);
         Files.copy(source, loadPath);
       }
-      file = PluginFile.inspect(source, loadPath, trusted, trusted == null ? cache() : null, coreRelease, coreFull);
+      file = PluginFile.inspect(source, loadPath, trusted, cache(), coreRelease, coreFull);
     } catch (Rejected e) {
       deleteAll(workFiles);
       report(source.toString(), e.reason, e.getMessage(), e.getCause());
@@ -468,8 +468,9 @@ public final class PluginHost implements AutoCloseable {
 
   /** Unpacks a zip plugin once per content into the cache; without a usable cache, into this host's work folder. */
   private Path unpack(PluginFile file, List<Path> workFiles) throws IOException {
-    if (cache() != null) {
-      return unpackCache.unpacked(file.loadPath(), file.id(), file.sha256());
+    UnpackCache cache = cache();
+    if (cache != null) {
+      return cache.unpacked(file.loadPath(), file.id(), file.sha256());
     }
     String name = file.source().getFileName().toString();
     Path fresh = workPath(name.substring(0, name.length() - ".zip".length()));

@@ -22,16 +22,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.lang.management.ManagementFactory;
 import java.util.Locale;
-import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import org.HdrHistogram.Histogram;
 
 /** One quickstart run, from plugins to the stored records' queries. */
@@ -109,8 +109,8 @@ final class QuickstartRun {
           runtime.defaultVersion(QuickstartModel.NAME).get(), options.models());
       // the cold start: from the JVM's start to a host that answers, each host stage timed
       out.printf(Locale.ROOT, "ready    %.2f s after the JVM started, %.2f s after the host began (plugin host %.2f s,"
-          + " then %s)%n", ManagementFactory.getRuntimeMXBean().getUptime() / 1e3, (System.nanoTime() - pluginsFrom) / 1e9,
-          pluginSeconds, host.startup().stream()
+          + " then %s)%n", ManagementFactory.getRuntimeMXBean().getUptime() / 1e3,
+          (System.nanoTime() - pluginsFrom) / 1e9, pluginSeconds, host.startup().stream()
               .filter(st -> st.took().toMillis() > 0)
               .map(st -> String.format(Locale.ROOT, "%s %.2f s", st.name(), st.took().toNanos() / 1e9))
               .collect(Collectors.joining(", ")));

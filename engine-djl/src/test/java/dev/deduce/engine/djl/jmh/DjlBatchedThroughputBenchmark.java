@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.Threads;
 /**
  * 64 callers, one row each, on mlp-large (DJL block model): Deduce with dynamic batching against 64 threads each
  * calling its own raw DJL Predictor (predictors are not thread-safe) unbatched, and the ceiling: one thread's raw
- * Predictor on 64 rows at once. PyTorch runs with one intra-op thread by default for all. Requests per second.
+ * Predictor on {@code rows} rows at once. PyTorch runs with one intra-op thread by default for all. Requests per second.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
