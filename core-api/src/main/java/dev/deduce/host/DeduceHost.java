@@ -224,6 +224,11 @@ public final class DeduceHost implements AutoCloseable {
       long t = System.nanoTime();
       PluginHost plugins = startedPlugins != null ? startedPlugins : startPlugins(s, meters);
       t = stage(stages, "plugins", t);
+      Path models = modelsDir != null ? modelsDir : s.modelsDir().orElse(null);
+      if (models != null) {
+        plugins.engines().forEach(c -> prepareInBackground(c.extension()));
+        engines.forEach(DeduceHost.Builder::prepareInBackground);
+      }
       Store store = null;
       DeduceRuntime runtime = null;
       try {
@@ -247,7 +252,6 @@ public final class DeduceHost implements AutoCloseable {
         }
         runtime = rb.build();
         t = stage(stages, "runtime", t);
-        Path models = modelsDir != null ? modelsDir : s.modelsDir().orElse(null);
         ModelRepository repository = models == null ? null : ModelRepository.builder(runtime, models).start();
         stage(stages, "repository", t);
         return new DeduceHost(s, plugins, store, runtime, repository, stages);
@@ -260,6 +264,20 @@ public final class DeduceHost implements AutoCloseable {
         plugins.close();
         throw e;
       }
+    }
+
+    /** Native runtimes load while the store opens and the runtime starts, instead of inside the first deploy. */
+    private static void prepareInBackground(InferenceEngine engine) {
+      Thread t = new Thread(() -> {
+        try {
+          engine.prepare();
+        } catch (RuntimeException | Error e) {
+          // the first load reports it, naming the model file
+          LOG.debug("engine {} failed to prepare: {}", engine.id(), e.toString());
+        }
+      }, "deduce-prepare-" + engine.id());
+      t.setDaemon(true);
+      t.start();
     }
 
     private PluginHost startPlugins(RuntimeSettings s, MeterRegistry meters) {

@@ -37,6 +37,11 @@ final class ContextEngine implements InferenceEngine {
   }
 
   @Override
+  public void prepare() {
+    ContextLoader.run(loader, delegate::prepare);
+  }
+
+  @Override
   public String toString() {
     return delegate.toString();
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.deduce.api.DataType;
+import dev.deduce.api.ModelLoadException;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.RequestOptions;
 import dev.deduce.api.Tensor;
@@ -13,10 +14,17 @@ import dev.deduce.runtime.DeduceRuntime;
 import dev.deduce.runtime.Durability;
 import dev.deduce.runtime.MemoryStore;
 import dev.deduce.runtime.RuntimeSettings;
+import dev.deduce.spi.InferenceEngine;
+import dev.deduce.spi.LoadedModel;
+import dev.deduce.spi.ModelSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,6 +95,49 @@ class DeduceHostTest {
         .store("nosuch", tmp.resolve("db"), Map.of()).start())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("deduce.store.id is 'nosuch', which no plugin or classpath provider offers");
+  }
+
+  @Test
+  void enginesPrepareOnABackgroundThreadAndAFailedPrepareDoesNotStopTheHost() throws Exception {
+    CountDownLatch prepared = new CountDownLatch(2);
+    List<String> threads = new CopyOnWriteArrayList<>();
+    try (DeduceHost host = DeduceHost.builder().settings(RuntimeSettings.defaults()).modelsDir(models())
+        .engines(List.of(new PreparingEngine("good", threads, prepared, false),
+            new PreparingEngine("bad", threads, prepared, true))).start()) {
+      assertThat(prepared.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(threads).containsExactlyInAnyOrder("deduce-prepare-good", "deduce-prepare-bad");
+      var r = host.runtime().infer("relu", null, row(-1f, 2f, 0f), RequestOptions.defaults());
+      assertThat(r.output("y").toFloatArray()).containsExactly(0f, 2f, 0f);
+      assertThat(host.health().ready()).isTrue();
+    }
+  }
+
+  /** Records which thread prepared it; loads nothing (the models here are the reference engine's). */
+  private record PreparingEngine(String id, List<String> threads, CountDownLatch prepared, boolean fails)
+      implements InferenceEngine {
+    @Override
+    public Set<String> formats() {
+      return Set.of(id);
+    }
+
+    @Override
+    public boolean threadSafeModels() {
+      return true;
+    }
+
+    @Override
+    public LoadedModel load(ModelSource source) {
+      throw new ModelLoadException(source.path(), "this test engine loads nothing");
+    }
+
+    @Override
+    public void prepare() {
+      threads.add(Thread.currentThread().getName());
+      prepared.countDown();
+      if (fails) {
+        throw new IllegalStateException("native library missing");
+      }
+    }
   }
 
   @Test

@@ -21,4 +21,12 @@ public interface InferenceEngine {
    * @throws ModelLoadException naming the file when it is missing, empty, corrupt or of an unsupported version
    */
   LoadedModel load(ModelSource source);
+
+  /**
+   * Loads the engine's native runtime ahead of its first model; hosts call it on a background thread as they start.
+   *
+   * <p>Failures here are not reported: the first {@link #load} reports them, naming the file.
+   */
+  default void prepare() {
+  }
 }

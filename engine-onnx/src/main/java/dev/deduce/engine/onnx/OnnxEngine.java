@@ -46,6 +46,11 @@ public final class OnnxEngine implements InferenceEngine {
   }
 
   @Override
+  public void prepare() {
+    Environment.get();
+  }
+
+  @Override
   public LoadedModel load(ModelSource source) {
     Path path = source.path();
     source.requireFormat(formats());
@@ -78,15 +83,33 @@ public final class OnnxEngine implements InferenceEngine {
     }
   }
 
-  /** The one ONNX Runtime environment of this class loader, made on first use. */
+  /**
+   * The one ONNX Runtime environment of this class loader, made on first use. Unpacking and loading ONNX Runtime's
+   * native library takes about 0.25 s, which {@link #prepare} moves off the first deploy. A failure is kept and thrown
+   * again to every later caller: a failed static initializer would leave them only "could not initialize class".
+   */
   static final class Environment {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxEngine.class);
-    private static final OrtEnvironment ENV = create();
+    private static OrtEnvironment env;
+    private static Throwable failure;
 
     private Environment() {}
 
-    static OrtEnvironment get() {
-      return ENV;
+    static synchronized OrtEnvironment get() {
+      if (env == null && failure == null) {
+        try {
+          env = create();
+        } catch (RuntimeException | Error e) {
+          failure = e;
+        }
+      }
+      if (failure instanceof RuntimeException e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
+      return env;
     }
 
     private static OrtEnvironment create() {
