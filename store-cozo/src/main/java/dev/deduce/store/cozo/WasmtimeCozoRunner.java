@@ -35,6 +35,7 @@ final class WasmtimeCozoRunner extends BindgenRunner {
   private final List<Func> hostFunctions = new ArrayList<>();
   private final Map<Export, Func> exports = new EnumMap<>(Export.class);
   private final WasmtimeDriver driver;
+  private WasmtimeClock clock;
   private ByteBuffer buffer;
 
   WasmtimeCozoRunner() {
@@ -47,7 +48,13 @@ final class WasmtimeCozoRunner extends BindgenRunner {
           throw new IllegalStateException("the Cozo module imports " + imp.module() + "." + imp.name() + " as a "
               + imp.type() + "; expected only functions");
         }
-        Func f = hostFunction(WbgHost.bind(imp.module(), imp.name()), imp.func());
+        String base = WbgHost.bind(imp.module(), imp.name());
+        if (base.equals("__wbg_now")) {
+          clock = WasmtimeClock.create(store, imp.func());
+          imports.add(Extern.fromFunc(clock.now()));
+          continue;
+        }
+        Func f = hostFunction(base, imp.func());
         hostFunctions.add(f);
         imports.add(Extern.fromFunc(f));
       }
@@ -108,6 +115,7 @@ final class WasmtimeCozoRunner extends BindgenRunner {
     for (int i = 0; i < args.length; i++) {
       in[i] = Val.fromI32(args[i]);
     }
+    tick();
     Val[] out = exports.get(export).call(store, in);
     return out.length == 0 ? 0 : out[0].i32();
   }
@@ -120,6 +128,7 @@ final class WasmtimeCozoRunner extends BindgenRunner {
     try {
       write(area, script);
       write(area + script.length, params);
+      tick();
       driver.run(db, area, script.length, area + script.length, params.length, immutable);
     } finally {
       if (!staged) {
@@ -131,9 +140,18 @@ final class WasmtimeCozoRunner extends BindgenRunner {
     return read(ptr, len);
   }
 
+  private void tick() {
+    if (clock != null) {
+      clock.tick();
+    }
+  }
+
   @Override
   protected void release() {
     driver.dispose();
+    if (clock != null) {
+      clock.dispose();
+    }
     for (Func f : exports.values()) {
       f.dispose();
     }

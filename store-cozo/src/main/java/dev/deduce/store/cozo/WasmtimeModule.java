@@ -30,6 +30,12 @@ final class WasmtimeModule {
     return get().module();
   }
 
+  private static final java.util.Map<io.github.kawamuray.wasmtime.FuncType, Module> CLOCKS = new java.util.HashMap<>();
+
+  static synchronized Module clock(io.github.kawamuray.wasmtime.FuncType type) {
+    return CLOCKS.computeIfAbsent(type, t -> WasmtimeClock.compile(get().engine(), t));
+  }
+
   static synchronized Module driver() {
     return get().driver();
   }
