@@ -10,6 +10,7 @@ import io.github.kawamuray.wasmtime.Store;
 import io.github.kawamuray.wasmtime.Val;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -57,7 +58,7 @@ final class WasmtimeClock {
     String wat = "(module (memory (export \"clock\") 1 1)"
         + " (func (export \"now\")" + (params.isEmpty() ? "" : " (param " + params + ")")
         + " (result f64) (f64.load (i32.const 0))))";
-    return new Module(engine, wat.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return new Module(engine, wat.getBytes(StandardCharsets.UTF_8));
   }
 
   /** The import to give Cozo in place of the {@code Date.now} host function. */

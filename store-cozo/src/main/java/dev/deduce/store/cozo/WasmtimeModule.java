@@ -2,12 +2,15 @@ package dev.deduce.store.cozo;
 
 import io.github.kawamuray.wasmtime.Config;
 import io.github.kawamuray.wasmtime.Engine;
+import io.github.kawamuray.wasmtime.FuncType;
 import io.github.kawamuray.wasmtime.Module;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The wasmtime engine and the Cozo module compiled for it, made once per JVM and shared by every runner (each has
@@ -30,9 +33,10 @@ final class WasmtimeModule {
     return get().module();
   }
 
-  private static final java.util.Map<io.github.kawamuray.wasmtime.FuncType, Module> CLOCKS = new java.util.HashMap<>();
+  // one clock module per import type (Cozo's build has one), compiled once per JVM
+  private static final Map<FuncType, Module> CLOCKS = new HashMap<>();
 
-  static synchronized Module clock(io.github.kawamuray.wasmtime.FuncType type) {
+  static synchronized Module clock(FuncType type) {
     return CLOCKS.computeIfAbsent(type, t -> WasmtimeClock.compile(get().engine(), t));
   }
 
