@@ -104,20 +104,35 @@ abstract class BindgenRunner implements CozoRunner, WbgHost.Guest {
           : "this Cozo instance is closed");
     }
     byte[] out = guarded(() -> {
-      int[] s1 = pass(first);
-      if (second == null) {
-        invoke(fn, retptr, db, s1[0], s1[1]);
-      } else {
-        int[] s2 = pass(second);
-        invoke(fn, retptr, db, s1[0], s1[1], s2[0], s2[1], flag);
+      if (second != null) {
+        return callDb(db, first.getBytes(StandardCharsets.UTF_8), second.getBytes(StandardCharsets.UTF_8), flag);
       }
-      int ptr = readI32(retptr);
-      int len = readI32(retptr + 4);
-      byte[] bytes = read(ptr, len);
-      free(ptr, len);
-      return bytes;
+      int[] s1 = pass(first);
+      invoke(fn, retptr, db, s1[0], s1[1]);
+      return takeResult();
     });
     return new String(out, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Runs {@code cozodb_run(db, script, params, immutable)} and returns its result bytes. This version crosses into
+   * the module once per glue step; a runner whose calls are dear overrides it with fewer crossings.
+   */
+  protected byte[] callDb(int db, byte[] script, byte[] params, int immutable) {
+    int p1 = malloc(script.length);
+    write(p1, script);
+    int p2 = malloc(params.length);
+    write(p2, params);
+    invoke(Export.RUN, retptr, db, p1, script.length, p2, params.length, immutable);
+    return takeResult();
+  }
+
+  private byte[] takeResult() {
+    int ptr = readI32(retptr);
+    int len = readI32(retptr + 4);
+    byte[] bytes = read(ptr, len);
+    free(ptr, len);
+    return bytes;
   }
 
   // the callee takes ownership of the buffer and frees it, as in wasm-bindgen's own glue

@@ -21,8 +21,11 @@ import java.util.Map;
  * One wasmtime store and instance per runner; the engine and compiled module are shared ({@link WasmtimeModule}).
  *
  * <p>Linear memory is read through {@link Memory#buffer}, a direct buffer fixed at the size memory had when it was
- * fetched and big-endian unless told otherwise. Memory grows while the module runs, so the buffer is dropped after
- * every call into the module and on entry to every host function, and fetched again, little-endian, when next used.
+ * fetched and big-endian unless told otherwise. Memory only grows, and {@link WasmtimeModule} reserves 4 GiB of
+ * address space for it so it grows in place: its base never moves, so a buffer stays valid below its end and is
+ * fetched again (a JNI call) only when an access passes that end.
+ *
+ * <p>Runs go through {@link WasmtimeDriver}, which does the glue inside wasm: one JNI crossing per run.
  */
 final class WasmtimeCozoRunner extends BindgenRunner {
 
@@ -31,6 +34,8 @@ final class WasmtimeCozoRunner extends BindgenRunner {
   private final Memory memory;
   private final List<Func> hostFunctions = new ArrayList<>();
   private final Map<Export, Func> exports = new EnumMap<>(Export.class);
+  private final WasmtimeDriver driver;
+  private WasmtimeClock clock;
   private ByteBuffer buffer;
 
   WasmtimeCozoRunner() {
@@ -43,7 +48,13 @@ final class WasmtimeCozoRunner extends BindgenRunner {
           throw new IllegalStateException("the Cozo module imports " + imp.module() + "." + imp.name() + " as a "
               + imp.type() + "; expected only functions");
         }
-        Func f = hostFunction(WbgHost.bind(imp.module(), imp.name()), imp.func());
+        String base = WbgHost.bind(imp.module(), imp.name());
+        if (base.equals("__wbg_now")) {
+          clock = WasmtimeClock.create(store, imp.func());
+          imports.add(Extern.fromFunc(clock.now()));
+          continue;
+        }
+        Func f = hostFunction(base, imp.func());
         hostFunctions.add(f);
         imports.add(Extern.fromFunc(f));
       }
@@ -54,6 +65,8 @@ final class WasmtimeCozoRunner extends BindgenRunner {
         exports.put(e, instance.getFunc(store, e.wasmName).orElseThrow(() -> new IllegalStateException(
             "the Cozo module does not export " + e.wasmName + "; expected cozo-lib-wasm 0.7.6")));
       }
+      driver = new WasmtimeDriver(store, memory, exports.get(Export.MALLOC), exports.get(Export.FREE),
+          exports.get(Export.RUN));
     } catch (RuntimeException e) {
       store.dispose();
       throw e;
@@ -65,7 +78,6 @@ final class WasmtimeCozoRunner extends BindgenRunner {
     Val.Type[] params = type.getParams();
     Val.Type[] results = type.getResults();
     return new Func(store, type, (caller, in, out) -> {
-      buffer = null;
       long[] raw = new long[in.length];
       for (int i = 0; i < in.length; i++) {
         raw[i] = raw(params[i], in[i]);
@@ -103,17 +115,43 @@ final class WasmtimeCozoRunner extends BindgenRunner {
     for (int i = 0; i < args.length; i++) {
       in[i] = Val.fromI32(args[i]);
     }
-    Val[] out;
-    try {
-      out = exports.get(export).call(store, in);
-    } finally {
-      buffer = null;
-    }
+    tick();
+    Val[] out = exports.get(export).call(store, in);
     return out.length == 0 ? 0 : out[0].i32();
   }
 
   @Override
+  protected byte[] callDb(int db, byte[] script, byte[] params, int immutable) {
+    int total = script.length + params.length;
+    boolean staged = total <= WasmtimeDriver.STAGING_BYTES;
+    int area = staged ? driver.staging() : malloc(total);
+    try {
+      write(area, script);
+      write(area + script.length, params);
+      tick();
+      driver.run(db, area, script.length, area + script.length, params.length, immutable);
+    } finally {
+      if (!staged) {
+        free(area, total);
+      }
+    }
+    int ptr = readI32(driver.header());
+    int len = readI32(driver.header() + 4);
+    return read(ptr, len);
+  }
+
+  private void tick() {
+    if (clock != null) {
+      clock.tick();
+    }
+  }
+
+  @Override
   protected void release() {
+    driver.dispose();
+    if (clock != null) {
+      clock.dispose();
+    }
     for (Func f : exports.values()) {
       f.dispose();
     }
@@ -125,8 +163,9 @@ final class WasmtimeCozoRunner extends BindgenRunner {
     store.dispose();
   }
 
-  private ByteBuffer memory() {
-    if (buffer == null) {
+  // a buffer covering [0, end); unsigned, as wasm addresses are
+  private ByteBuffer memory(long end) {
+    if (buffer == null || end > buffer.capacity()) {
       buffer = memory.buffer(store).order(ByteOrder.LITTLE_ENDIAN);
     }
     return buffer;
@@ -134,28 +173,29 @@ final class WasmtimeCozoRunner extends BindgenRunner {
 
   @Override
   protected int readI32(int addr) {
-    return memory().getInt(addr);
+    return memory(Integer.toUnsignedLong(addr) + 4).getInt(addr);
   }
 
   @Override
   public byte[] read(int ptr, int len) {
     byte[] out = new byte[len];
-    memory().get(ptr, out);
+    memory(Integer.toUnsignedLong(ptr) + len).get(ptr, out);
     return out;
   }
 
   @Override
   public void write(int ptr, byte[] data) {
-    memory().put(ptr, data);
+    memory(Integer.toUnsignedLong(ptr) + data.length).put(ptr, data);
   }
 
   @Override
   public void writeI32(int addr, int value) {
-    memory().putInt(addr, value);
+    memory(Integer.toUnsignedLong(addr) + 4).putInt(addr, value);
   }
 
   @Override
   public long memoryBytes() {
-    return memory().capacity();
+    buffer = null;
+    return memory(0).capacity();
   }
 }

@@ -2,12 +2,15 @@ package dev.deduce.store.cozo;
 
 import io.github.kawamuray.wasmtime.Config;
 import io.github.kawamuray.wasmtime.Engine;
+import io.github.kawamuray.wasmtime.FuncType;
 import io.github.kawamuray.wasmtime.Module;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The wasmtime engine and the Cozo module compiled for it, made once per JVM and shared by every runner (each has
@@ -16,7 +19,7 @@ import java.nio.file.Path;
 final class WasmtimeModule {
 
   /** The engine and module, or why they could not be made. */
-  private record Compiled(Engine engine, Module module, RuntimeException failure) {}
+  private record Compiled(Engine engine, Module module, Module driver, RuntimeException failure) {}
 
   private static Compiled compiled;
 
@@ -28,6 +31,17 @@ final class WasmtimeModule {
 
   static synchronized Module module() {
     return get().module();
+  }
+
+  // one clock module per import type (Cozo's build has one), compiled once per JVM
+  private static final Map<FuncType, Module> CLOCKS = new HashMap<>();
+
+  static synchronized Module clock(FuncType type) {
+    return CLOCKS.computeIfAbsent(type, t -> WasmtimeClock.compile(get().engine(), t));
+  }
+
+  static synchronized Module driver() {
+    return get().driver();
   }
 
   /** Loads the native library and compiles the module now; throws, naming why, when that is impossible here. */
@@ -57,16 +71,28 @@ final class WasmtimeModule {
         }
         wasm = in.readAllBytes();
       }
+      byte[] driver;
+      try (InputStream in = WasmtimeModule.class.getResourceAsStream("cozo-driver.wat")) {
+        if (in == null) {
+          throw new IllegalStateException("the store jar has no dev/deduce/store/cozo/cozo-driver.wat; expected "
+              + "the driver module shipped with the runner");
+        }
+        driver = in.readAllBytes();
+      }
       Config config = new Config();
       config.cacheConfigLoad(cacheConfig(cache));
+      // every memory is a 4 GiB reservation that grows in place, so its base never moves: the runner may keep
+      // one direct buffer over memory and refetch it only when an access passes its end (WasmtimeCozoRunner)
+      config.staticMemoryMaximumSize(4L << 30);
+      config.wasmBulkMemory(true);
       Engine engine = new Engine(config);
-      return new Compiled(engine, Module.fromBinary(engine, wasm), null);
+      return new Compiled(engine, Module.fromBinary(engine, wasm), new Module(engine, driver), null);
     } catch (IOException e) {
-      return new Compiled(null, null, new IllegalStateException("cannot prepare wasmtime's code cache under "
+      return new Compiled(null, null, null, new IllegalStateException("cannot prepare wasmtime's code cache under "
           + cache + ": " + e.getMessage() + "; expected a writable folder (system property " + CozoCache.PROPERTY
           + ")", e));
     } catch (RuntimeException | LinkageError e) {
-      return new Compiled(null, null, e instanceof RuntimeException r ? r
+      return new Compiled(null, null, null, e instanceof RuntimeException r ? r
           : new IllegalStateException("wasmtime cannot start: " + e, e));
     }
   }
