@@ -16,6 +16,9 @@ import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ClientCalls;
 import java.io.IOException;
@@ -31,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -68,6 +72,7 @@ public class ServerThroughputBenchmark {
       + "instances = 2\nqueue { capacity = 2048 }\n";
   static final ReferenceModel MODEL = ModelKit.mlpSmall();
   static final int CALLERS = 64;
+  static final String CLIENT_LOOP = "bench-grpc-client";
 
   @Param({"in-process", "rest-json", "rest-binary", "grpc"})
   String path;
@@ -83,6 +88,10 @@ public class ServerThroughputBenchmark {
   URI infer;
   HttpClient http;
   MethodDescriptor<ModelInferRequest, ModelInferResponse> modelInfer;
+  // the callers' own event loops, so that their CPU is told apart from the server's
+  NioEventLoopGroup clientLoops;
+  final LongAdder requests = new LongAdder();
+  final CpuSplit cpu = new CpuSplit();
 
   @Setup(Level.Trial)
   public void start() throws IOException {
@@ -125,9 +134,23 @@ public class ServerThroughputBenchmark {
     infer = URI.create("http://127.0.0.1:" + server.restPort() + "/v2/models/" + MODEL.name() + "/infer");
   }
 
+  @Setup(Level.Iteration)
+  public void startCounting() {
+    requests.reset();
+    cpu.start();
+  }
+
+  @TearDown(Level.Iteration)
+  public void printCpu() {
+    System.out.println(path + " " + cpu.stop(requests.sum()));
+  }
+
   @TearDown(Level.Trial)
   public void stop() throws IOException {
     server.close();
+    if (clientLoops != null) {
+      clientLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
     try (Stream<Path> walk = Files.walk(dir)) {
       for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(p);
@@ -143,7 +166,8 @@ public class ServerThroughputBenchmark {
     @Setup(Level.Trial)
     public void connect(ServerThroughputBenchmark b) {
       if (b.path.equals("grpc")) {
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", b.server.grpcPort()).usePlaintext().build();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", b.server.grpcPort()).usePlaintext()
+            .eventLoopGroup(b.clientLoops()).channelType(NioSocketChannel.class).build();
       }
     }
 
@@ -155,8 +179,16 @@ public class ServerThroughputBenchmark {
     }
   }
 
+  synchronized NioEventLoopGroup clientLoops() {
+    if (clientLoops == null) {
+      clientLoops = new NioEventLoopGroup(0, new DefaultThreadFactory(CLIENT_LOOP, true));
+    }
+    return clientLoops;
+  }
+
   @Benchmark
   public Object infer(Caller c) throws Exception {
+    requests.increment();
     switch (path) {
       case "in-process":
         return runtime.infer(MODEL.name(), null, inputs, RequestOptions.defaults());
