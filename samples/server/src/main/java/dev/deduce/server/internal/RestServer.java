@@ -9,7 +9,6 @@ import dev.deduce.api.RequestOptions;
 import dev.deduce.api.TensorSpec;
 import dev.deduce.repository.Health;
 import dev.deduce.spi.StoredRequest;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -53,12 +52,14 @@ public final class RestServer {
   private final ThreadPoolExecutor pool;
   private final MeterRegistry meters;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final RequestCounters counters;
 
   /** Binds {@code host:port} (0: any free port) with {@code threads} handler threads; {@link #start()} serves. */
   public RestServer(Gateway gateway, String host, int port, int threads, int queue) {
     this.gateway = gateway;
     this.codec = new RestCodec(gateway.limits());
     this.meters = gateway.meters();
+    this.counters = new RequestCounters(meters, "rest");
     AtomicInteger n = new AtomicInteger();
     this.pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue),
         r -> {
@@ -127,8 +128,7 @@ public final class RestServer {
     } finally {
       http.close();
       inFlight.decrementAndGet();
-      Counter.builder(SERVER_REQUESTS).tag("protocol", "rest").tag("route", route)
-          .tag("status", Integer.toString(x.status())).register(meters).increment();
+      counters.count(route, Integer.toString(x.status()));
     }
   }
 

@@ -15,7 +15,7 @@ import dev.deduce.server.internal.ApiException;
 import dev.deduce.server.internal.Datatypes;
 import dev.deduce.server.internal.Gateway;
 import dev.deduce.server.internal.ModelMetadata;
-import dev.deduce.server.internal.RestServer;
+import dev.deduce.server.internal.RequestCounters;
 import dev.deduce.server.internal.TensorHeader;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -32,7 +32,6 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -55,10 +54,12 @@ public final class GrpcServer {
   private final Gateway gateway;
   private final Server server;
   private final ExecutorService pool;
+  private final RequestCounters counters;
 
   /** Binds {@code host:port} (0: any free port); {@link #start()} serves. */
   public GrpcServer(Gateway gateway, String host, int port, int threads) {
     this.gateway = gateway;
+    this.counters = new RequestCounters(gateway.meters(), "grpc");
     AtomicInteger n = new AtomicInteger();
     // handlers only decode, check and submit: inference completes on the runtime's threads, so a fixed pool suffices
     this.pool = Executors.newFixedThreadPool(threads, r -> {
@@ -214,8 +215,7 @@ public final class GrpcServer {
   }
 
   private void count(String route, Status.Code code) {
-    Counter.builder(RestServer.SERVER_REQUESTS).tag("protocol", "grpc").tag("route", route)
-        .tag("status", code.name()).register(gateway.meters()).increment();
+    counters.count(route, code.name());
   }
 
   private static String blankToNull(String s) {
