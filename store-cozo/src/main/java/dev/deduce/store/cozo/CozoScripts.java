@@ -40,6 +40,15 @@ final class CozoScripts {
   private static final String EMBED = "{r[a,v]<-$embeddings ?[a,v]:=r[a,v],not *deduce_request{id:a}"
       + " ?[a,v]:=r[a,v],*deduce_request{id:a,status:s},s=='PENDING' :put deduce_vector{id=a=>vec=v}}";
 
+  // the cheap outcomes, one rule each (Cozo's cost is per rule, about 100-250 us, far more than per variable):
+  // requests the store knows are PENDING take only the outcome columns; requests it has never seen are inserted
+  // whole, and Cozo refuses the batch if one of them is stored after all (then COMPLETE decides)
+  static final String OUTCOME_COLUMNS = "a,i,j,k,l,m,n,p";
+  private static final String UPDATE = "{?[" + OUTCOME_COLUMNS + "]<-$rows :update deduce_request{id=a=>status=i,"
+      + "run_version=j,error_kind=k,error=l,completed=m,attempts=n,outputs_at=p}}";
+  private static final String INSERT = "{?[" + V + "]<-$rows :insert deduce_request" + SPEC + "}";
+  private static final String PUT_EMBEDDINGS = "{?[a,v]<-$embeddings :put deduce_vector{id=a=>vec=v}}";
+
   static final String GET = "?[" + V + "]:=a=$id," + ROW;
   static final String PENDING = "?[" + V + "]:=" + ROW + ",i=='PENDING' :order d,e,h";
   static final String MAX_SEQ = "?[max(seq)] := *deduce_request{seq}";
@@ -99,6 +108,18 @@ final class CozoScripts {
 
   static String completeScript(boolean embeddings) {
     return (embeddings ? EMBED : "") + COMPLETE;
+  }
+
+  /** The script of journal op {@code op} (append, complete, update or insert), or null for an unknown op. */
+  static String forOp(String op, boolean embeddings) {
+    return switch (op) {
+      case "append" -> APPEND;
+      case "complete" -> completeScript(embeddings);
+      // the request rows first: when Cozo refuses them, nothing of the chain is applied
+      case "update" -> UPDATE + (embeddings ? PUT_EMBEDDINGS : "");
+      case "insert" -> INSERT + (embeddings ? PUT_EMBEDDINGS : "");
+      default -> null;
+    };
   }
 
   /** Every stored embedding: durable (journalled, snapshotted). */

@@ -54,6 +54,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
   private final DurableCozo cozo;
   private final RecordRows records;
   private final EmbeddingIndex index;
+  private final OutcomeWriter outcomes;
   private long nextSeq;
   // ids known to be PENDING: completing one of them needs no copy of its inputs in the log
   private final Set<String> pendingIds = new HashSet<>();
@@ -73,6 +74,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     }
     cozo = new DurableCozo(folder, options, engines, lock);
     records = new RecordRows(offset -> TensorCodec.decode(cozo.blob(offset)));
+    outcomes = new OutcomeWriter(cozo, options, pendingIds);
     try {
       List<JsonNode> max = cozo.read(CozoScripts.MAX_SEQ, Map.of()).rows();
       nextSeq = max.isEmpty() || max.get(0).get(0).isNull() ? 0 : max.get(0).get(0).asLong() + 1;
@@ -176,22 +178,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     synchronized (lock) {
       waiting.decrementAndGet();
       checkOpen();
-      Log.Group group = cozo.group();
-      List<List<Object>> rows = new ArrayList<>();
-      int i = 0;
-      for (ResultRecord r : first.values()) {
-        // a PENDING request keeps the inputs it was appended with; any other brings them along in case it is new
-        Long inputsAt = pendingIds.contains(r.requestId()) ? null
-            : blob(group, RecordChecks.encode(options, r.requestId(), "inputs", r.request().inputs()));
-        rows.add(RecordRows.row(r.request(), nextSeq++, r, inputsAt, blob(group, outputs.get(i++))));
-      }
-      Map<String, Object> params = new LinkedHashMap<>();
-      params.put("rows", rows);
-      if (!embeddings.isEmpty()) {
-        params.put("embeddings", embeddings);
-      }
-      cozo.commit(group, "complete", CozoScripts.completeScript(!embeddings.isEmpty()), params);
-      pendingIds.removeAll(first.keySet());
+      outcomes.write(first, outputs, embeddings, () -> nextSeq++);
     }
     if (index != null) {
       // durable and readable now; an id whose outcome lost to an earlier one is indexed with the stored vector

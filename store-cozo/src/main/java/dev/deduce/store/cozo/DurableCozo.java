@@ -374,19 +374,13 @@ final class DurableCozo implements AutoCloseable {
     }
     JsonNode params = r.get("params");
     String op = r.path("op").asText();
-    String script;
-    if ("append".equals(op)) {
-      script = CozoScripts.APPEND;
-    } else if ("complete".equals(op)) {
-      boolean emb = params.has("embeddings");
-      if (emb && options.embeddingOutput() == null) {
-        ((ObjectNode) params).remove("embeddings");
-        emb = false;
-      }
-      script = CozoScripts.completeScript(emb);
-    } else {
+    if (params != null && params.has("embeddings") && options.embeddingOutput() == null) {
+      ((ObjectNode) params).remove("embeddings");
+    }
+    String script = CozoScripts.forOp(op, params != null && params.has("embeddings"));
+    if (script == null) {
       throw new StoreException("commit record in " + folder + " has unknown op '" + op
-          + "'; expected append or complete");
+          + "'; expected append, complete, update or insert");
     }
     db.runJson(script, CozoDb.write(params));
     unsnapshotted += record.length();

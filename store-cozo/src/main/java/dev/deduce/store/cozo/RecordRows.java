@@ -57,6 +57,15 @@ final class RecordRows {
     return row;
   }
 
+  /** The outcome columns ({@link CozoScripts#OUTCOME_COLUMNS}) of a full {@link #row}. */
+  static List<Object> outcome(List<Object> row) {
+    List<Object> out = new ArrayList<>(8);
+    out.add(row.get(0));
+    out.addAll(row.subList(8, 14));
+    out.add(row.get(15));
+    return out;
+  }
+
   RequestRecord request(JsonNode row) {
     return new RequestRecord(row.get(0).asText(), row.get(1).asText(), row.get(2).asText(), tensors(row.get(14)),
         Instant.ofEpochSecond(row.get(3).asLong(), row.get(4).asLong()), Instant.parse(row.get(5).asText()),

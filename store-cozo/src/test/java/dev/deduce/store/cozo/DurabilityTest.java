@@ -91,6 +91,32 @@ class DurabilityTest {
   }
 
   @Test
+  void everyOutcomeScriptReplaysFromTheLogAloneAndTheFirstOutcomeStillWins() throws Exception {
+    Path crashed = Files.createTempDirectory("cozo-crashed");
+    try (Store store = CozoStoreTest.open(dir)) {
+      store.append(List.of(request("a", 1)));
+      // a known PENDING (update), b never seen (insert), then b again and c with a (insert refused: complete)
+      store.complete(List.of(done(request("a", 1), 1, 0, 0)));
+      store.complete(List.of(done(request("b", 2), 2, 0, 0)));
+      store.complete(List.of(done(request("b", 2), 9, 9, 9)));
+      store.complete(List.of(done(request("c", 3), 3, 0, 0), done(request("a", 1), 9, 9, 9)));
+      assertThat(new File(dir.toFile(), CozoStore.SNAPSHOT)).doesNotExist();
+      Files.copy(dir.resolve(CozoStore.LOG), crashed.resolve(CozoStore.LOG));
+    }
+    for (Path folder : List.of(crashed, dir)) {
+      try (Store store = CozoStoreTest.open(folder)) {
+        for (String id : List.of("a", "b", "c")) {
+          StoredRequest s = store.get(id).orElseThrow();
+          assertThat(s.status()).isEqualTo(RequestStatus.DONE);
+          assertThat(s.outputs().get("emb").toFloatArray()).containsExactly(id.charAt(0) - 'a' + 1, 0, 0);
+          assertThat(s.request().inputs().get("x").toFloatArray()).containsExactly(1, 2, 3);
+        }
+        assertThat(store.pending()).isEmpty();
+      }
+    }
+  }
+
+  @Test
   void logShorterThanItsSnapshotRefusesToOpen() throws Exception {
     try (Store store = CozoStoreTest.open(dir)) {
       store.append(List.of(request("a", 1)));
