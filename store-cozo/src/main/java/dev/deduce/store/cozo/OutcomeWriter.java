@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Writes one batch of outcomes, first outcome wins, with the cheapest script that is right for it: Cozo plans each
@@ -27,24 +28,27 @@ final class OutcomeWriter {
 
   /** Writes {@code results} (outputs encoded in the same order, null: none); call with the store's lock held. */
   void write(Map<String, ResultRecord> results, List<byte[]> outputs, List<List<Object>> embeddings,
-      LongCounter seq) {
+      LongSupplier seq) {
     long known = results.keySet().stream().filter(pendingIds::contains).count();
     String op = known == results.size() ? "update" : known == 0 ? "insert" : "complete";
-    if (!op.equals("complete")) {
-      try {
-        commit(op, results, outputs, embeddings, seq);
-        pendingIds.removeAll(results.keySet());
-        return;
-      } catch (CozoException storedAfterAll) {
-        // nothing was applied or written: the general script decides per request
-      }
+    if (op.equals("complete") || !cheapCommit(op, results, outputs, embeddings, seq)) {
+      commit("complete", results, outputs, embeddings, seq);
     }
-    commit("complete", results, outputs, embeddings, seq);
     pendingIds.removeAll(results.keySet());
   }
 
+  private boolean cheapCommit(String op, Map<String, ResultRecord> results, List<byte[]> outputs,
+      List<List<Object>> embeddings, LongSupplier seq) {
+    try {
+      commit(op, results, outputs, embeddings, seq);
+      return true;
+    } catch (CozoException storedAfterAll) {
+      return false; // nothing was applied or written: the general script decides per request
+    }
+  }
+
   private void commit(String op, Map<String, ResultRecord> results, List<byte[]> outputs,
-      List<List<Object>> embeddings, LongCounter seq) {
+      List<List<Object>> embeddings, LongSupplier seq) {
     Log.Group group = cozo.group();
     List<List<Object>> rows = new ArrayList<>();
     int i = 0;
@@ -58,7 +62,7 @@ final class OutcomeWriter {
       // a PENDING request keeps the inputs it was appended with; any other brings them along in case it is new
       Long inputsAt = pendingIds.contains(r.requestId()) ? null
           : blob(group, RecordChecks.encode(options, r.requestId(), "inputs", r.request().inputs()));
-      rows.add(RecordRows.row(r.request(), seq.next(), r, inputsAt, outputsAt));
+      rows.add(RecordRows.row(r.request(), seq.getAsLong(), r, inputsAt, outputsAt));
     }
     Map<String, Object> params = new LinkedHashMap<>();
     params.put("rows", rows);
@@ -70,10 +74,5 @@ final class OutcomeWriter {
 
   private static Long blob(Log.Group group, byte[] encoded) {
     return encoded == null ? null : group.blob(encoded);
-  }
-
-  /** The store's next sequence number. */
-  interface LongCounter {
-    long next();
   }
 }

@@ -63,22 +63,8 @@ final class WasmtimeModule {
     Path cache = CozoCache.folder();
     try {
       WasmtimeNative.load(cache);
-      byte[] wasm;
-      try (InputStream in = WasmtimeModule.class.getResourceAsStream("cozo.wasm")) {
-        if (in == null) {
-          throw new IllegalStateException("the store jar has no dev/deduce/store/cozo/cozo.wasm; expected the "
-              + "module the build copies there (profile cozo-engine)");
-        }
-        wasm = in.readAllBytes();
-      }
-      byte[] driver;
-      try (InputStream in = WasmtimeModule.class.getResourceAsStream("cozo-driver.wat")) {
-        if (in == null) {
-          throw new IllegalStateException("the store jar has no dev/deduce/store/cozo/cozo-driver.wat; expected "
-              + "the driver module shipped with the runner");
-        }
-        driver = in.readAllBytes();
-      }
+      byte[] wasm = resource("cozo.wasm", "the module the build copies there (profile cozo-engine)");
+      byte[] driver = resource("cozo-driver.wat", "the driver module shipped with the runner");
       Config config = new Config();
       config.cacheConfigLoad(cacheConfig(cache));
       // every memory is a 4 GiB reservation that grows in place, so its base never moves: the runner may keep
@@ -94,6 +80,16 @@ final class WasmtimeModule {
     } catch (RuntimeException | LinkageError e) {
       return new Compiled(null, null, null, e instanceof RuntimeException r ? r
           : new IllegalStateException("wasmtime cannot start: " + e, e));
+    }
+  }
+
+  private static byte[] resource(String name, String expected) throws IOException {
+    try (InputStream in = WasmtimeModule.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("the store jar has no dev/deduce/store/cozo/" + name + "; expected "
+            + expected);
+      }
+      return in.readAllBytes();
     }
   }
 
