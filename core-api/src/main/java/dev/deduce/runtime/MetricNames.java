@@ -27,7 +27,11 @@ public final class MetricNames {
    * signature, or answers that changed when batched; {@code DeduceRuntime.batching} says which).
    */
   public static final String BATCHING = "deduce.batching";
-  /** Timer: one group-commit store call, tagged op (append or complete). */
+  /**
+   * Timer: one group-commit store call, tagged op: {@code append} (DURABLE requests), {@code append_done} (DURABLE
+   * requests that computed before their append was written, stored with their results in one call) or
+   * {@code complete} (results).
+   */
   public static final String STORE_WRITE = "deduce.store.write";
   /** Store calls that failed, tagged op. */
   public static final String STORE_FAILURES = "deduce.store.failures";

@@ -122,9 +122,79 @@ class GroupCommitTest {
     } finally {
       callers.shutdownNow();
     }
-    assertThat(store.appended).hasSize(total);
+    // each request reached the store either as an append and then its result, or once with its result
+    assertThat(store.appended.size() + store.storedWhole.size()).isEqualTo(total);
+    assertThat(store.appended).doesNotContainAnyElementsOf(store.storedWhole);
     assertThat(store.completions).hasSize(total).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
-    assertThat(store.resultBeforeAppend).isEmpty();
+    assertThat(store.appendAfterResult).isEmpty();
     assertThat(store.inner.reopen().pending()).isEmpty();
+  }
+
+  @Test
+  void aRequestThatComputedWhileItsAppendWaitedIsStoredWithItsResultInOneWrite() throws Exception {
+    TestStore store = new TestStore(new MemoryStore());
+    store.checkOrder = true;
+    TestModel model = new TestModel(Fixtures.doublerModel());
+    ExecutorService callers = Executors.newFixedThreadPool(2);
+    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+      rt.deploy(MODEL, "1", model, Fixtures.settings().build());
+      CountDownLatch disk = new CountDownLatch(1);
+      store.appendStall = disk;
+      CompletableFuture<InferenceResult> first = CompletableFuture.supplyAsync(
+          () -> rt.submit(MODEL, null, rows(1, 1, 4), key("first")), callers).thenCompose(x -> x);
+      Fixtures.eventually(() -> store.stalledAppends.get() == 1 && model.calls.get() == 1,
+          "the first append holds the writer and the first request ran (alone, not batched with the second)");
+      CompletableFuture<InferenceResult> second = CompletableFuture.supplyAsync(
+          () -> rt.submit(MODEL, null, rows(1, 2, 4), key("second")), callers).thenCompose(x -> x);
+      Fixtures.eventually(() -> model.calls.get() == 2, "the second request computed while its append waited");
+      assertThat(second).as("acknowledged before the store held the request").isNotDone();
+      store.appendStall = null;
+      disk.countDown();
+      assertThat(second.get(10, TimeUnit.SECONDS).output("y").toFloatArray()).containsExactly(doubled(1, 2, 4));
+      first.get(10, TimeUnit.SECONDS);
+    } finally {
+      callers.shutdownNow();
+    }
+    String secondId = DeduceRuntime.requestIdFor(MODEL, "second");
+    assertThat(store.storedWhole).containsExactly(secondId);
+    assertThat(store.appended).doesNotContain(secondId);
+    assertThat(store.completions).containsEntry(secondId, 1);
+    assertThat(store.inner.reopen().get(secondId)).hasValueSatisfying(x -> {
+      assertThat(x.status()).isEqualTo(RequestStatus.DONE);
+      assertThat(x.outputs().get("y").toFloatArray()).containsExactly(doubled(1, 2, 4));
+    });
+  }
+
+  @Test
+  void aFailedWriteOfRequestsWithTheirResultsFallsBackToAppendThenCompleteAndLosesNothing() throws Exception {
+    TestStore store = new TestStore(new MemoryStore());
+    store.checkOrder = true;
+    TestModel model = new TestModel(Fixtures.doublerModel());
+    ExecutorService callers = Executors.newFixedThreadPool(2);
+    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+      rt.deploy(MODEL, "1", model, Fixtures.settings().build());
+      CountDownLatch disk = new CountDownLatch(1);
+      store.appendStall = disk;
+      CompletableFuture<InferenceResult> first = CompletableFuture.supplyAsync(
+          () -> rt.submit(MODEL, null, rows(1, 1, 4), key("first")), callers).thenCompose(x -> x);
+      Fixtures.eventually(() -> store.stalledAppends.get() == 1 && model.calls.get() == 1,
+          "the first append holds the writer and the first request ran (alone, not batched with the second)");
+      CompletableFuture<InferenceResult> second = CompletableFuture.supplyAsync(
+          () -> rt.submit(MODEL, null, rows(1, 2, 4), key("second")), callers).thenCompose(x -> x);
+      Fixtures.eventually(() -> model.calls.get() == 2, "the second request computed while its append waited");
+      store.failCompletes.set(1); // the one write of the second request with its result
+      store.appendStall = null;
+      disk.countDown();
+      assertThat(second.get(10, TimeUnit.SECONDS).output("y").toFloatArray()).containsExactly(doubled(1, 2, 4));
+      first.get(10, TimeUnit.SECONDS);
+      String secondId = DeduceRuntime.requestIdFor(MODEL, "second");
+      Fixtures.eventually(() -> store.get(secondId).map(x -> x.status() == RequestStatus.DONE).orElse(false),
+          "the second result stored after its append");
+      assertThat(store.appended).contains(secondId);
+      assertThat(store.storedWhole).isEmpty();
+      assertThat(store.appendAfterResult).isEmpty();
+    } finally {
+      callers.shutdownNow();
+    }
   }
 }

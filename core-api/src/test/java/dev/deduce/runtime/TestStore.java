@@ -32,9 +32,11 @@ final class TestStore implements Store {
   final AtomicInteger stalledAppends = new AtomicInteger();
   /** Request ids in the order their appends reached the store. */
   final Set<String> appended = ConcurrentHashMap.newKeySet();
-  /** Request ids whose result reached the store before their append did. */
-  final Set<String> resultBeforeAppend = ConcurrentHashMap.newKeySet();
-  /** Whether {@link #appended} and {@link #resultBeforeAppend} are checked: DURABLE runs only. */
+  /** Request ids whose append reached the store after their result had: a result stored ahead of its request. */
+  final Set<String> appendAfterResult = ConcurrentHashMap.newKeySet();
+  /** Request ids stored whole: their result came with the request, which no append had stored. */
+  final Set<String> storedWhole = ConcurrentHashMap.newKeySet();
+  /** Whether {@link #appendAfterResult} and {@link #storedWhole} are kept: DURABLE runs only. */
   volatile boolean checkOrder;
   /** Requests whose idempotency key starts with this are refused as malformed, failing the whole call. */
   volatile String refusedKeyPrefix;
@@ -70,7 +72,12 @@ final class TestStore implements Store {
       refuseIfMarked(r);
     }
     inner.append(requests);
-    requests.forEach(r -> appended.add(r.requestId()));
+    for (RequestRecord r : requests) {
+      appended.add(r.requestId());
+      if (checkOrder && completions.containsKey(r.requestId())) {
+        appendAfterResult.add(r.requestId());
+      }
+    }
   }
 
   @Override
@@ -85,7 +92,7 @@ final class TestStore implements Store {
     for (ResultRecord r : results) {
       completions.merge(r.requestId(), 1, Integer::sum);
       if (checkOrder && !appended.contains(r.requestId())) {
-        resultBeforeAppend.add(r.requestId());
+        storedWhole.add(r.requestId());
       }
     }
     inner.complete(results);

@@ -38,8 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The runtime's throughput in each durability mode on the SQLite store, side by side: closed-loop callers (16, 64
  * or 256 JMH threads) each calling {@code infer} on mlp-small (reference engine) with the bundled defaults. At the
- * end of each iteration it prints the mean rows per engine run and the mean requests per append call, so batch and
- * group sizes can be compared across modes. Requests per second, summed over the callers.
+ * end of each iteration it prints the mean rows per engine run and the store calls of each kind with their mean
+ * time, so batch and group sizes can be compared across modes. Requests per second, summed over the callers.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -79,11 +79,12 @@ public class DurabilityModesBenchmark {
   public void stop() throws IOException {
     DistributionSummary batch = registry.find(MetricNames.BATCH_SIZE).summary();
     Timer appends = registry.find(MetricNames.STORE_WRITE).tag("op", "append").timer();
+    Timer whole = registry.find(MetricNames.STORE_WRITE).tag("op", "append_done").timer();
     Timer completes = registry.find(MetricNames.STORE_WRITE).tag("op", "complete").timer();
     double requests = registry.find(MetricNames.REQUESTS).counters().stream().mapToDouble(c -> c.count()).sum();
-    System.out.printf(Locale.ROOT, "%n  [%s sync=%s] %.0f requests, %.1f rows per engine run, %s per append call,"
-        + " %s per complete call%n", durability, sync, requests, batch == null ? 0 : batch.mean(),
-        perCall(requests, appends), perCall(requests, completes));
+    System.out.printf(Locale.ROOT, "%n  [%s sync=%s] %.0f requests, %.1f rows per engine run; store calls: %s,"
+        + " %s, %s%n", durability, sync, requests, batch == null ? 0 : batch.mean(), calls("append", appends),
+        calls("append_done", whole), calls("complete", completes));
     runtime.close();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
@@ -92,9 +93,9 @@ public class DurabilityModesBenchmark {
     }
   }
 
-  private static String perCall(double requests, Timer t) {
-    return t == null || t.count() == 0 ? "-" : String.format(Locale.ROOT, "%.1f requests (%.2f ms)",
-        requests / t.count(), t.mean(TimeUnit.MILLISECONDS));
+  private static String calls(String op, Timer t) {
+    return t == null || t.count() == 0 ? "no " + op : String.format(Locale.ROOT, "%d %s (%.2f ms)", t.count(), op,
+        t.mean(TimeUnit.MILLISECONDS));
   }
 
   @Benchmark

@@ -9,6 +9,7 @@ import dev.deduce.api.OverloadedException;
 import dev.deduce.api.RequestOptions;
 import dev.deduce.api.StoreException;
 import dev.deduce.runtime.Durability;
+import dev.deduce.runtime.internal.durability.Append;
 import dev.deduce.runtime.internal.durability.GroupCommitWriter;
 import dev.deduce.runtime.internal.durability.StoredResults;
 import dev.deduce.runtime.internal.metrics.RuntimeMetrics;
@@ -202,14 +203,15 @@ public final class Admission implements AutoCloseable {
     }
     if (durable) {
       Span persist = tracer.spanBuilder("deduce.persist").setParent(Context.root().with(r.span())).startSpan();
-      CompletableFuture<Void> appended = writer.append(record, deadlineNanos).stored();
+      Append append = writer.append(record, deadlineNanos);
+      CompletableFuture<Void> appended = append.stored();
       arrival.arrived(); // before waiting: a group must never wait for the very submit that waits for it
       if (appended.isCompletedExceptionally()) {
         persist.end();
         queue.unreserve(level);
         return refused(r, keyModel, key, future, failure(appended, id));
       }
-      r.appended(appended);
+      r.appended(append);
       Acknowledgement.wire(id, future, computed, appended, persist);
       queue.addReserved(r);
       deadlines.watch(r, queue, timeout.toNanos());

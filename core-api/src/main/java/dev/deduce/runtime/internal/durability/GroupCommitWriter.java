@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * The single thread that writes to the store, many records per call. It writes as soon as it has something and the
  * store is free: what arrives while one group is in the store forms the next group, so groups grow with the load and
  * no record waits for others that may never come. Appends (DURABLE requests, which callers wait for) go first; one
- * group of results follows each group of appends, and only after its request's append is stored.
+ * group of results follows each group of appends, and only after its request's append is stored. A request that
+ * computed while its append waited for the store is stored with its result in one write (see {@link Append}).
  *
  * <p>A failed append fails its request. A failed result write is kept and retried with backoff until the store
  * takes it, without holding up appends; results are bounded by {@code store.group-commit-capacity}.
@@ -39,29 +40,14 @@ public final class GroupCommitWriter {
   private static final long GATHER_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
   private static final long RESULTS_MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-  /** A request on its way into the store. */
-  public static final class Append {
-    final RequestRecord record;
-    final long deadlineNanos;
-    final CompletableFuture<Void> stored = new CompletableFuture<>();
-
-    Append(RequestRecord record, long deadlineNanos) {
-      this.record = record;
-      this.deadlineNanos = deadlineNanos;
-    }
-
-    /** Completes once the store holds the request; fails with a StoreException or DeadlineExceededException. */
-    public CompletableFuture<Void> stored() {
-      return stored;
-    }
-  }
-
   private final Store store;
   private final int maxRecords;
   private final long maxDelayNanos;
   private final ArrayBlockingQueue<Append> appends;
   private final ResultQueue results;
   private final Timer appendTimer;
+  private final Timer appendDoneTimer;
+  private final Counter appendDoneFailures;
   private final Counter appendFailures;
   private final Counter unsaved;
   private final Tracer tracer;
@@ -86,6 +72,8 @@ public final class GroupCommitWriter {
     this.appends = new ArrayBlockingQueue<>(s.groupCommitCapacity());
     this.tracer = tracer;
     this.appendTimer = metrics.storeWrite("append");
+    this.appendDoneTimer = metrics.storeWrite("append_done");
+    this.appendDoneFailures = metrics.storeFailures("append_done");
     this.appendFailures = metrics.storeFailures("append");
     this.unsaved = metrics.storeUnsaved();
     this.results = new ResultQueue(store, s.groupCommitCapacity(), maxRecords, s.storeRetryInitialBackoff(),
@@ -150,24 +138,33 @@ public final class GroupCommitWriter {
 
   /**
    * Hands {@code result} to the store after {@code appended} (its request's append; null when there is none),
-   * waiting for room until {@code waitUntilNanos} while the store keeps up.
+   * waiting for room until {@code waitUntilNanos} while the store keeps up. A result that arrives before the writer
+   * has taken its append is stored with it, in one write.
    *
    * @return null when the result will be stored (or need not be: its append failed); otherwise why it will not
    */
-  public StoreException complete(ResultRecord result, CompletableFuture<Void> appended, long waitUntilNanos) {
+  public StoreException complete(ResultRecord result, Append appended, long waitUntilNanos) {
     offering.incrementAndGet();
+    boolean queued = false;
     try {
       if (stopping) {
         return stopped("the result of request " + result.requestId() + " was not stored");
       }
-      StoreException refused = results.offer(new ResultQueue.Result(result, appended, System.nanoTime()), waitUntilNanos);
+      if (appended != null && appended.attach(result)) {
+        return null;
+      }
+      queued = true;
+      StoreException refused = results.offer(new ResultQueue.Result(result,
+          appended == null ? null : appended.stored, System.nanoTime()), waitUntilNanos);
       if (refused != null) {
         unsaved.increment();
       }
       return refused;
     } finally {
       offering.decrementAndGet();
-      work.release();
+      if (queued || stopping) {
+        work.release();
+      }
     }
   }
 
@@ -296,7 +293,11 @@ public final class GroupCommitWriter {
   private void writeAppends(List<Append> group) {
     long now = System.nanoTime();
     List<Append> live = new ArrayList<>(group.size());
+    List<Append> whole = new ArrayList<>();
+    List<ResultRecord> done = new ArrayList<>();
     for (Append a : group) {
+      // taken first, whatever happens to the append: no result may attach to it after this
+      ResultRecord result = a.take();
       if (a.stored.isDone()) {
         continue;
       }
@@ -304,12 +305,45 @@ public final class GroupCommitWriter {
         // its caller has been told already; storing it now would only leave a request nobody waits for
         a.stored.completeExceptionally(new DeadlineExceededException("request " + a.record.requestId()
             + " was not stored before its deadline: the store was too slow; it was not acknowledged"));
+      } else if (result != null) {
+        whole.add(a);
+        done.add(result);
       } else {
         live.add(a);
       }
     }
+    if (!whole.isEmpty() && !writeWhole(whole, done)) {
+      // stored the usual way instead: the request now, its result after it
+      live.addAll(whole);
+      for (int i = 0; i < whole.size(); i++) {
+        results.requeue(new ResultQueue.Result(done.get(i), whole.get(i).stored, now));
+      }
+    }
     if (!live.isEmpty()) {
       write(live);
+    }
+  }
+
+  /**
+   * Stores requests that computed before their append was written together with their results, in one complete
+   * call; false when the store refused or failed it, so the caller falls back to append then complete.
+   */
+  private boolean writeWhole(List<Append> group, List<ResultRecord> done) {
+    Span span = tracer.spanBuilder("deduce.store.append").setAttribute("deduce.records", done.size())
+        .setAttribute("deduce.with_results", true).startSpan();
+    writing = group;
+    try {
+      appendDoneTimer.record(() -> store.complete(done));
+      group.forEach(a -> a.stored.complete(null));
+      return true;
+    } catch (RuntimeException e) {
+      appendDoneFailures.increment();
+      span.recordException(e);
+      LOG.debug("storing {} requests with their results failed; storing them one write at a time", done.size(), e);
+      return false;
+    } finally {
+      writing = List.of();
+      span.end();
     }
   }
 

@@ -102,6 +102,15 @@ final class ResultQueue {
     }
   }
 
+  /**
+   * Holds {@code r} whatever the room: a result that was to be stored with its request and is stored after it
+   * instead. Its request is still unacknowledged, so at most one append group of them is ever added this way.
+   */
+  void requeue(Result r) {
+    held.incrementAndGet();
+    incoming.add(r);
+  }
+
   /** Results accepted and not yet stored. */
   int held() {
     return held.get();

@@ -4,6 +4,7 @@ import dev.deduce.api.DeduceException;
 import dev.deduce.api.InferenceResult;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.Tensor;
+import dev.deduce.runtime.internal.durability.Append;
 import dev.deduce.spi.RequestRecord;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
@@ -39,7 +40,7 @@ public final class Request {
   volatile long enqueuedNanos;
   private volatile ScheduledFuture<?> deadlineTimer;
   /** DURABLE: completes once the store holds the request; its result may only be stored after that. */
-  private volatile CompletableFuture<Void> appended;
+  private volatile Append appended;
   private final AtomicInteger state = new AtomicInteger(QUEUED);
   private final AtomicInteger finished = new AtomicInteger();
 
@@ -136,12 +137,12 @@ public final class Request {
     return future;
   }
 
-  /** Makes the result wait for {@code stored} (the request's append) on its way into the store. */
-  public void appended(CompletableFuture<Void> stored) {
-    this.appended = stored;
+  /** Makes the result follow {@code append} (the request's, DURABLE mode) into the store. */
+  public void appended(Append append) {
+    this.appended = append;
   }
 
-  CompletableFuture<Void> appended() {
+  Append appended() {
     return appended;
   }
 

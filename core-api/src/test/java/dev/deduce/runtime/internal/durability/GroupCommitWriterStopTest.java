@@ -33,7 +33,7 @@ class GroupCommitWriterStopTest {
       MemoryStore store = new MemoryStore();
       GroupCommitWriter writer = new GroupCommitWriter(store, settings,
           new RuntimeMetrics(new SimpleMeterRegistry()), OpenTelemetry.noop().getTracer("test"));
-      ConcurrentLinkedQueue<GroupCommitWriter.Append> appends = new ConcurrentLinkedQueue<>();
+      ConcurrentLinkedQueue<Append> appends = new ConcurrentLinkedQueue<>();
       CountDownLatch started = new CountDownLatch(2);
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < 2; t++) {
@@ -56,7 +56,7 @@ class GroupCommitWriterStopTest {
       for (Thread t : threads) {
         t.join();
       }
-      for (GroupCommitWriter.Append a : appends) {
+      for (Append a : appends) {
         offered++;
         if (!a.stored().isDone()) {
           stranded++;

@@ -1,0 +1,44 @@
+package dev.deduce.runtime.internal.durability;
+
+import dev.deduce.spi.RequestRecord;
+import dev.deduce.spi.ResultRecord;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A DURABLE request on its way into the store. Its result may catch up with it: a result attached before the writer
+ * takes the append is stored with the request in one {@code complete} call (the store inserts a request it never
+ * saw), which saves the second write of the row and the group of results that would follow.
+ */
+public final class Append {
+
+  /** The writer has taken the append: a result arriving now goes into the store on its own, after it. */
+  private static final Object TAKEN = new Object();
+
+  final RequestRecord record;
+  final long deadlineNanos;
+  final CompletableFuture<Void> stored = new CompletableFuture<>();
+  /** null while open, then the attached ResultRecord or TAKEN. */
+  private final AtomicReference<Object> outcome = new AtomicReference<>();
+
+  Append(RequestRecord record, long deadlineNanos) {
+    this.record = record;
+    this.deadlineNanos = deadlineNanos;
+  }
+
+  /** Completes once the store holds the request; fails with a StoreException or DeadlineExceededException. */
+  public CompletableFuture<Void> stored() {
+    return stored;
+  }
+
+  /** Rides {@code result} along with the request, if the writer has not taken it yet. */
+  boolean attach(ResultRecord result) {
+    return outcome.compareAndSet(null, result);
+  }
+
+  /** Closes the append to late results; returns the one attached before, or null. Writer thread only. */
+  ResultRecord take() {
+    Object o = outcome.getAndSet(TAKEN);
+    return o instanceof ResultRecord r ? r : null;
+  }
+}
