@@ -34,6 +34,11 @@ final class ContextStore implements Store {
   }
 
   @Override
+  public void appendAndComplete(List<RequestRecord> requests, List<ResultRecord> results) {
+    ContextLoader.run(loader, () -> delegate.appendAndComplete(requests, results));
+  }
+
+  @Override
   public Optional<StoredRequest> get(String requestId) {
     return ContextLoader.call(loader, () -> delegate.get(requestId));
   }

@@ -29,7 +29,7 @@ public final class MetricNames {
   public static final String BATCHING = "deduce.batching";
   /**
    * Timer: one group-commit store call, tagged op: {@code append} (DURABLE requests), {@code append_done} (DURABLE
-   * requests that computed before their append was written, stored with their results in one call) or
+   * requests some of which computed before their append was written, stored with those results in one call) or
    * {@code complete} (results).
    */
   public static final String STORE_WRITE = "deduce.store.write";

@@ -19,6 +19,16 @@ public interface Store extends AutoCloseable {
    */
   void complete(List<ResultRecord> results);
 
+  /**
+   * Appends {@code requests} and completes {@code results} (of other requests) as one write. By default the two
+   * calls in turn; a store that can hold both in one transaction, so one sync, overrides it. The writer uses it for a
+   * group of requests some of which computed before they were written.
+   */
+  default void appendAndComplete(List<RequestRecord> requests, List<ResultRecord> results) {
+    append(requests);
+    complete(results);
+  }
+
   /** The request with {@code requestId} and its result, if stored. */
   Optional<StoredRequest> get(String requestId);
 

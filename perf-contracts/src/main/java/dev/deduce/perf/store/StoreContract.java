@@ -210,6 +210,55 @@ public abstract class StoreContract {
     assertThat(store.pending()).isEmpty();
   }
 
+  @Test
+  void appendAndCompleteStoresTheRequestsAsPendingAndTheResultsAsCompleted() {
+    RequestRecord earlier = request("earlier", "m", "1", T0);
+    store.append(List.of(earlier));
+    RequestRecord waiting = request("waiting", "m", "1", T0.plusSeconds(1));
+    RequestRecord computed = request("computed", "m", "1", T0.plusSeconds(2));
+    ResultRecord done = ResultRecord.done(computed, "1", NamedTensors.of("y", Tensor.scalar(3f)), T0.plusSeconds(3), 1);
+    ResultRecord earlierDone = ResultRecord.done(earlier, "1", NamedTensors.of("y", Tensor.scalar(4f)),
+        T0.plusSeconds(3), 1);
+    store.appendAndComplete(List.of(waiting), List.of(done, earlierDone));
+    store.appendAndComplete(List.of(), List.of(ResultRecord.failed(computed, "1", ErrorKind.ENGINE, "late",
+        T0.plusSeconds(4), 2)));
+    store.appendAndComplete(List.of(computed), List.of());
+    Store reopened = reopen();
+    assertThat(reopened.get("waiting")).contains(StoredRequest.pending(waiting));
+    assertThat(reopened.get("computed")).as("the first outcome wins, and a late append leaves it as it is")
+        .contains(StoredRequest.completed(done));
+    assertThat(reopened.get("earlier")).contains(StoredRequest.completed(earlierDone));
+    assertThat(reopened.pending()).containsExactly(waiting);
+  }
+
+  @Test
+  void anOversizeResultIsRefusedClearlyOrStoredFailedAndTheStoreStaysUsable() {
+    long floats = (maxRecordBytes() + (1L << 20)) / 4;
+    RequestRecord big = request("big-result", "m", "1", T0);
+    ResultRecord huge = ResultRecord.done(big, "1", NamedTensors.of("y", Tensor.zeros(DataType.FLOAT32, floats)),
+        T0.plusSeconds(1), 1);
+    RuntimeException refused = null;
+    try {
+      store.appendAndComplete(List.of(request("beside", "m", "1", T0)), List.of(huge));
+    } catch (RuntimeException e) {
+      refused = e;
+    }
+    if (refused != null) {
+      assertThat(refused).as("a result over the limit is the caller's mistake, not a store failure")
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThat(refused.getMessage()).as("the message names the request").contains("big-result");
+      assertThat(store.get("big-result")).isEmpty();
+    } else {
+      // a store may keep it FAILED with the reason instead, so that it is not re-run at every start
+      StoredRequest kept = store.get("big-result").orElseThrow();
+      assertThat(kept.status()).isEqualTo(RequestStatus.FAILED);
+      assertThat(kept.error()).as("the stored error says why").isNotBlank();
+    }
+    RequestRecord small = request("small", "m", "1", T0);
+    store.appendAndComplete(List.of(small), List.of());
+    assertThat(store.get("small")).contains(StoredRequest.pending(small));
+  }
+
   // ------------------------------------------------------------------ durability and recovery
 
   @Test

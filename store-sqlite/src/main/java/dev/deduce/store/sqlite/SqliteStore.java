@@ -11,7 +11,6 @@ import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.Store;
 import dev.deduce.spi.StoreConfig;
 import dev.deduce.spi.StoredRequest;
-import dev.deduce.spi.TensorCodec;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -57,6 +56,7 @@ final class SqliteStore implements Store, NativeQuery {
   private final Path file;
   private final SqliteOptions options;
   private final Writer writer;
+  private final Batches batches;
   private final BlockingQueue<Reader> readers;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -65,6 +65,7 @@ final class SqliteStore implements Store, NativeQuery {
     this.file = file;
     this.options = options;
     this.writer = new Writer(writer, APPEND, COMPLETE, this::ensureOpen);
+    this.batches = new Batches(file, options.maxRecordBytes());
     this.readers = new ArrayBlockingQueue<>(readers.size(), false, readers);
   }
 
@@ -121,82 +122,28 @@ final class SqliteStore implements Store, NativeQuery {
 
   @Override
   public void append(List<RequestRecord> requests) {
-    Objects.requireNonNull(requests, "requests must not be null");
-    if (requests.isEmpty()) {
-      return;
+    Writer.Batch appends = batches.appends(requests);
+    if (appends != null) {
+      write("append " + requests.size() + " request(s)", () -> writer.write(appends, null));
     }
-    byte[][] inputs = new byte[requests.size()][];
-    for (int i = 0; i < inputs.length; i++) {
-      RequestRecord r = requests.get(i);
-      if (r == null) {
-        throw new NullPointerException("requests[" + i + "] is null; expected a RequestRecord");
-      }
-      inputs[i] = TensorCodec.encode(r.inputs());
-      checkSize(r.requestId(), inputs[i].length + Rows.textBytes(r));
-    }
-    write("append " + inputs.length + " request(s)", () -> writer.append(append -> {
-      for (int i = 0; i < inputs.length; i++) {
-        RequestRecord r = requests.get(i);
-        append.setString(1, r.requestId());
-        append.setString(2, r.model());
-        append.setString(3, r.version());
-        append.setString(4, r.version());
-        append.setLong(5, Rows.nanos(r.submittedAt(), "submittedAt", r.requestId(), file));
-        append.setLong(6, Rows.deadlineNanos(r.deadline()));
-        append.setString(7, r.idempotencyKey());
-        append.setBytes(8, inputs[i]);
-        append.addBatch();
-      }
-    }));
   }
 
   @Override
   public void complete(List<ResultRecord> results) {
-    Objects.requireNonNull(results, "results must not be null");
-    if (results.isEmpty()) {
-      return;
+    Writer.Batch outcomes = batches.results(results);
+    if (outcomes != null) {
+      write("complete " + results.size() + " result(s)", () -> writer.write(null, outcomes));
     }
-    byte[][] inputs = new byte[results.size()][];
-    byte[][] outputs = new byte[results.size()][];
-    for (int i = 0; i < inputs.length; i++) {
-      ResultRecord r = results.get(i);
-      if (r == null) {
-        throw new NullPointerException("results[" + i + "] is null; expected a ResultRecord");
-      }
-      inputs[i] = TensorCodec.encode(r.request().inputs());
-      outputs[i] = TensorCodec.encode(r.outputs());
-      checkSize(r.requestId(), inputs[i].length + outputs[i].length + Rows.textBytes(r.request())
-          + Rows.utf8Length(r.version()) + Rows.utf8Length(r.error()));
-    }
-    write("complete " + inputs.length + " result(s)", () -> writer.complete(complete -> {
-      for (int i = 0; i < inputs.length; i++) {
-        ResultRecord r = results.get(i);
-        RequestRecord q = r.request();
-        complete.setString(1, q.requestId());
-        complete.setString(2, q.model());
-        complete.setString(3, q.version());
-        complete.setString(4, r.version());
-        complete.setString(5, r.status().name());
-        complete.setLong(6, Rows.nanos(q.submittedAt(), "submittedAt", q.requestId(), file));
-        complete.setLong(7, Rows.deadlineNanos(q.deadline()));
-        complete.setString(8, q.idempotencyKey());
-        complete.setBytes(9, inputs[i]);
-        complete.setBytes(10, outputs[i]);
-        complete.setString(11, r.errorKind() == null ? null : r.errorKind().name());
-        complete.setString(12, r.error());
-        complete.setLong(13, Rows.nanos(r.completedAt(), "completedAt", q.requestId(), file));
-        complete.setInt(14, r.attempts());
-        complete.addBatch();
-      }
-    }));
   }
 
-  // An oversize record is the caller's mistake, not a store failure: retrying it cannot succeed.
-  private void checkSize(String requestId, long bytes) {
-    if (bytes > options.maxRecordBytes()) {
-      throw new IllegalArgumentException("request " + requestId + " is " + bytes + " bytes encoded; the SQLite store at "
-          + file + " accepts records of at most " + options.maxRecordBytes() + " bytes (option "
-          + SqliteOptions.MAX_RECORD_BYTES + "). Nothing in this batch was written.");
+  /** One transaction, so one sync under {@code synchronous = FULL}, for both. */
+  @Override
+  public void appendAndComplete(List<RequestRecord> requests, List<ResultRecord> results) {
+    Writer.Batch appends = batches.appends(requests);
+    Writer.Batch outcomes = batches.results(results);
+    if (appends != null || outcomes != null) {
+      write("append " + requests.size() + " request(s) and complete " + results.size() + " result(s)",
+          () -> writer.write(appends, outcomes));
     }
   }
 

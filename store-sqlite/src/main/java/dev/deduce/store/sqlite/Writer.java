@@ -51,28 +51,21 @@ final class Writer implements AutoCloseable {
     complete = connection.prepareStatement(completeSql);
   }
 
-  /** Runs the append statement over {@code batch} in one transaction; on failure nothing of it is kept. */
-  void append(Batch batch) throws SQLException {
-    write(true, batch);
-  }
-
-  /** Runs the complete statement over {@code batch} in one transaction; on failure nothing of it is kept. */
-  void complete(Batch batch) throws SQLException {
-    write(false, batch);
-  }
-
-  private void write(boolean isAppend, Batch batch) throws SQLException {
+  /**
+   * Runs the append statement over {@code appends}, then the complete statement over {@code outcomes}, in one
+   * transaction (either may be null); on failure nothing of it is kept.
+   */
+  void write(Batch appends, Batch outcomes) throws SQLException {
     lock.lock();
     try {
       ensureOpen.run();
       if (unsettled) {
         settle();
       }
-      PreparedStatement ps = isAppend ? append : complete;
       try {
         begin.execute();
-        batch.bind(ps);
-        ps.executeBatch();
+        run(append, appends);
+        run(complete, outcomes);
         commit.execute();
       } catch (SQLException | RuntimeException e) {
         unsettled = true;
@@ -83,11 +76,21 @@ final class Writer implements AutoCloseable {
           e.addSuppressed(r);
         }
         throw e;
-      } finally {
-        ps.clearBatch();
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  private static void run(PreparedStatement ps, Batch batch) throws SQLException {
+    if (batch == null) {
+      return;
+    }
+    try {
+      batch.bind(ps);
+      ps.executeBatch();
+    } finally {
+      ps.clearBatch();
     }
   }
 

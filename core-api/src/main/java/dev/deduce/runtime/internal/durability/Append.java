@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A DURABLE request on its way into the store. Its result may catch up with it: a result attached before the writer
- * takes the append is stored with the request in one {@code complete} call (the store inserts a request it never
- * saw), which saves the second write of the row and the group of results that would follow.
+ * takes the append is stored instead of the bare request, in the same store call as the rest of its group
+ * ({@code complete} inserts a request the store never saw), which saves the second write of the row.
  */
 public final class Append {
 

@@ -312,34 +312,43 @@ public final class GroupCommitWriter {
         live.add(a);
       }
     }
-    if (!whole.isEmpty() && !writeWhole(whole, done)) {
-      // stored the usual way instead: the request now, its result after it
-      live.addAll(whole);
+    if (whole.isEmpty()) {
+      if (!live.isEmpty()) {
+        write(live);
+      }
+      return;
+    }
+    live.addAll(whole);
+    if (!writeTogether(live, done)) {
+      // stored the usual way instead: the requests now, the results after them
       for (int i = 0; i < whole.size(); i++) {
         results.requeue(new ResultQueue.Result(done.get(i), whole.get(i).stored, now));
       }
-    }
-    if (!live.isEmpty()) {
       write(live);
     }
   }
 
   /**
-   * Stores requests that computed before their append was written together with their results, in one complete
-   * call; false when the store refused or failed it, so the caller falls back to append then complete.
+   * Stores {@code group} with the results of those that computed before it was written ({@code done}), in one
+   * store call; false when the store refused or failed it, so the caller falls back to append then complete.
    */
-  private boolean writeWhole(List<Append> group, List<ResultRecord> done) {
-    Span span = tracer.spanBuilder("deduce.store.append").setAttribute("deduce.records", done.size())
-        .setAttribute("deduce.with_results", true).startSpan();
+  private boolean writeTogether(List<Append> group, List<ResultRecord> done) {
+    List<RequestRecord> pending = new ArrayList<>(group.size() - done.size());
+    for (int i = 0; i < group.size() - done.size(); i++) {
+      pending.add(group.get(i).record);
+    }
+    Span span = tracer.spanBuilder("deduce.store.append").setAttribute("deduce.records", group.size())
+        .setAttribute("deduce.with_results", done.size()).startSpan();
     writing = group;
     try {
-      appendDoneTimer.record(() -> store.complete(done));
+      appendDoneTimer.record(() -> store.appendAndComplete(pending, done));
       group.forEach(a -> a.stored.complete(null));
       return true;
     } catch (RuntimeException e) {
       appendDoneFailures.increment();
       span.recordException(e);
-      LOG.debug("storing {} requests with their results failed; storing them one write at a time", done.size(), e);
+      LOG.debug("storing {} requests, {} with their results, failed; storing them append then complete",
+          group.size(), done.size(), e);
       return false;
     } finally {
       writing = List.of();
