@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /** The DURABLE path through the group-commit writer: when it writes, what waits for what, and in which order. */
@@ -133,28 +134,8 @@ class GroupCommitTest {
   @Test
   void aRequestThatComputedWhileItsAppendWaitedIsStoredWithItsResultInOneWrite() throws Exception {
     TestStore store = new TestStore(new MemoryStore());
-    store.checkOrder = true;
-    TestModel model = new TestModel(Fixtures.doublerModel());
-    ExecutorService callers = Executors.newFixedThreadPool(2);
-    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
-      rt.deploy(MODEL, "1", model, Fixtures.settings().build());
-      CountDownLatch disk = new CountDownLatch(1);
-      store.appendStall = disk;
-      CompletableFuture<InferenceResult> first = CompletableFuture.supplyAsync(
-          () -> rt.submit(MODEL, null, rows(1, 1, 4), key("first")), callers).thenCompose(x -> x);
-      Fixtures.eventually(() -> store.stalledAppends.get() == 1 && model.calls.get() == 1,
-          "the first append holds the writer and the first request ran (alone, not batched with the second)");
-      CompletableFuture<InferenceResult> second = CompletableFuture.supplyAsync(
-          () -> rt.submit(MODEL, null, rows(1, 2, 4), key("second")), callers).thenCompose(x -> x);
-      Fixtures.eventually(() -> model.calls.get() == 2, "the second request computed while its append waited");
-      assertThat(second).as("acknowledged before the store held the request").isNotDone();
-      store.appendStall = null;
-      disk.countDown();
-      assertThat(second.get(10, TimeUnit.SECONDS).output("y").toFloatArray()).containsExactly(doubled(1, 2, 4));
-      first.get(10, TimeUnit.SECONDS);
-    } finally {
-      callers.shutdownNow();
-    }
+    secondRequestComputesWhileTheWriterIsHeld(store,
+        second -> assertThat(second).as("acknowledged before the store held the request").isNotDone(), () -> { });
     String secondId = DeduceRuntime.requestIdFor(MODEL, "second");
     assertThat(store.storedWhole).containsExactly(secondId);
     assertThat(store.appended).doesNotContain(secondId);
@@ -168,6 +149,22 @@ class GroupCommitTest {
   @Test
   void aFailedWriteOfRequestsWithTheirResultsFallsBackToAppendThenCompleteAndLosesNothing() throws Exception {
     TestStore store = new TestStore(new MemoryStore());
+    String secondId = DeduceRuntime.requestIdFor(MODEL, "second");
+    secondRequestComputesWhileTheWriterIsHeld(store,
+        second -> store.failCompletes.set(1), // the one write of the second request with its result
+        () -> Fixtures.eventually(() -> store.get(secondId).map(x -> x.status() == RequestStatus.DONE)
+            .orElse(false), "the second result stored after its append"));
+    assertThat(store.appended).contains(secondId);
+    assertThat(store.storedWhole).isEmpty();
+    assertThat(store.appendAfterResult).isEmpty();
+  }
+
+  /**
+   * Holds the store writer in a first request's append while a second request computes, runs {@code beforeRelease}
+   * with the second's answer, lets the writer go, checks both answers, then runs {@code whileOpen} before closing.
+   */
+  private static void secondRequestComputesWhileTheWriterIsHeld(TestStore store,
+      Consumer<CompletableFuture<InferenceResult>> beforeRelease, Runnable whileOpen) throws Exception {
     store.checkOrder = true;
     TestModel model = new TestModel(Fixtures.doublerModel());
     ExecutorService callers = Executors.newFixedThreadPool(2);
@@ -182,17 +179,12 @@ class GroupCommitTest {
       CompletableFuture<InferenceResult> second = CompletableFuture.supplyAsync(
           () -> rt.submit(MODEL, null, rows(1, 2, 4), key("second")), callers).thenCompose(x -> x);
       Fixtures.eventually(() -> model.calls.get() == 2, "the second request computed while its append waited");
-      store.failCompletes.set(1); // the one write of the second request with its result
+      beforeRelease.accept(second);
       store.appendStall = null;
       disk.countDown();
       assertThat(second.get(10, TimeUnit.SECONDS).output("y").toFloatArray()).containsExactly(doubled(1, 2, 4));
       first.get(10, TimeUnit.SECONDS);
-      String secondId = DeduceRuntime.requestIdFor(MODEL, "second");
-      Fixtures.eventually(() -> store.get(secondId).map(x -> x.status() == RequestStatus.DONE).orElse(false),
-          "the second result stored after its append");
-      assertThat(store.appended).contains(secondId);
-      assertThat(store.storedWhole).isEmpty();
-      assertThat(store.appendAfterResult).isEmpty();
+      whileOpen.run();
     } finally {
       callers.shutdownNow();
     }

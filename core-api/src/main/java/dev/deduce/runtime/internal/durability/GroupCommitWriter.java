@@ -312,31 +312,30 @@ public final class GroupCommitWriter {
         live.add(a);
       }
     }
-    if (whole.isEmpty()) {
-      if (!live.isEmpty()) {
-        write(live);
+    if (!whole.isEmpty()) {
+      if (writeTogether(live, whole, done)) {
+        return;
       }
-      return;
-    }
-    live.addAll(whole);
-    if (!writeTogether(live, done)) {
       // stored the usual way instead: the requests now, the results after them
       for (int i = 0; i < whole.size(); i++) {
         results.requeue(new ResultQueue.Result(done.get(i), whole.get(i).stored, now));
       }
+      live.addAll(whole);
+    }
+    if (!live.isEmpty()) {
       write(live);
     }
   }
 
   /**
-   * Stores {@code group} with the results of those that computed before it was written ({@code done}), in one
-   * store call; false when the store refused or failed it, so the caller falls back to append then complete.
+   * Stores the {@code live} requests and the {@code whole} ones with their results ({@code done}, in the same order)
+   * in one store call; false when the store refused or failed it, so the caller falls back to append then complete.
    */
-  private boolean writeTogether(List<Append> group, List<ResultRecord> done) {
-    List<RequestRecord> pending = new ArrayList<>(group.size() - done.size());
-    for (int i = 0; i < group.size() - done.size(); i++) {
-      pending.add(group.get(i).record);
-    }
+  private boolean writeTogether(List<Append> live, List<Append> whole, List<ResultRecord> done) {
+    List<RequestRecord> pending = new ArrayList<>(live.size());
+    live.forEach(a -> pending.add(a.record));
+    List<Append> group = new ArrayList<>(live);
+    group.addAll(whole);
     Span span = tracer.spanBuilder("deduce.store.append").setAttribute("deduce.records", group.size())
         .setAttribute("deduce.with_results", done.size()).startSpan();
     writing = group;
