@@ -1,7 +1,6 @@
 package dev.deduce.store.cozo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.deduce.api.ErrorKind;
 import dev.deduce.api.StoreException;
 import dev.deduce.spi.HistoryQuery;
 import dev.deduce.spi.NativeQuery;
@@ -17,7 +16,6 @@ import dev.deduce.spi.VectorSearch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -95,21 +93,43 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
 
   @Override
   public void append(List<RequestRecord> requests) {
-    if (requests == null) {
-      throw new IllegalArgumentException("requests is null; expected a list of requests");
-    }
-    Map<String, RequestRecord> first = new LinkedHashMap<>();
-    for (RequestRecord r : requests) {
-      if (r == null) {
-        throw new IllegalArgumentException("requests holds a null; expected only request records");
+    Map<String, RequestRecord> first = RecordChecks.firstRequests(requests);
+    writeAppends(first, RecordChecks.encodeInputs(options, first));
+  }
+
+  @Override
+  public void complete(List<ResultRecord> results) {
+    writeOutcomes(PreparedOutcomes.of(options, results, this::skipEmbedding));
+  }
+
+  @Override
+  public void appendAndComplete(List<RequestRecord> requests, List<ResultRecord> results) {
+    Map<String, RequestRecord> first = RecordChecks.firstRequests(requests);
+    PreparedOutcomes done = PreparedOutcomes.of(options, results, this::skipEmbedding);
+    Map<String, byte[]> inputs = RecordChecks.encodeInputs(options, first);
+    boolean together = false;
+    if (first.keySet().containsAll(done.results().keySet())) {
+      waiting.incrementAndGet();
+      synchronized (lock) {
+        waiting.decrementAndGet();
+        checkOpen();
+        // new requests, some with their outcome, are one insert and one journal commit instead of two
+        together = first.keySet().stream().noneMatch(pendingIds::contains)
+            && outcomes.insertWith(first, inputs, done, () -> nextSeq++);
       }
-      first.putIfAbsent(r.requestId(), r);
     }
-    // encoded before the lock, and all of them before anything is written: a bad record writes nothing
-    Map<String, byte[]> inputs = new HashMap<>();
-    for (RequestRecord r : first.values()) {
-      inputs.put(r.requestId(), RecordChecks.encode(options, r.requestId(), "inputs", r.inputs()));
+    if (!together) {
+      // a request stored already, or an outcome for one not in this call: append, then complete, decide per row
+      writeAppends(first, inputs);
+      writeOutcomes(done);
+      return;
     }
+    if (index != null) {
+      index.enqueue(done.embedded());
+    }
+  }
+
+  private void writeAppends(Map<String, RequestRecord> first, Map<String, byte[]> inputs) {
     waiting.incrementAndGet();
     synchronized (lock) {
       waiting.decrementAndGet();
@@ -133,56 +153,19 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     }
   }
 
-  @Override
-  public void complete(List<ResultRecord> results) {
-    if (results == null) {
-      throw new IllegalArgumentException("results is null; expected a list of results");
-    }
-    Map<String, ResultRecord> first = new LinkedHashMap<>();
-    for (ResultRecord r : results) {
-      if (r == null) {
-        throw new IllegalArgumentException("results holds a null; expected only result records");
-      }
-      first.putIfAbsent(r.requestId(), r);
-    }
-    if (first.isEmpty()) {
+  private void writeOutcomes(PreparedOutcomes done) {
+    if (done.isEmpty()) {
       return;
-    }
-    List<List<Object>> embeddings = new ArrayList<>();
-    List<String> embedded = new ArrayList<>();
-    List<byte[]> outputs = new ArrayList<>();
-    for (Map.Entry<String, ResultRecord> entry : first.entrySet()) {
-      ResultRecord r = entry.getValue();
-      byte[] encoded;
-      try {
-        encoded = RecordChecks.encode(options, r.requestId(), "outputs", r.outputs());
-      } catch (IllegalArgumentException tooLarge) {
-        // stored FAILED with the reason: refusing the record would leave it PENDING, to be re-run at every start
-        r = ResultRecord.failed(r.request(), r.version(), ErrorKind.STORE, tooLarge.getMessage(), r.completedAt(),
-            r.attempts());
-        entry.setValue(r);
-        encoded = null;
-      }
-      float[] e = RecordChecks.embedding(options, r, this::skipEmbedding);
-      if (e != null) {
-        List<Object> v = new ArrayList<>(e.length);
-        for (float f : e) {
-          v.add(f);
-        }
-        embeddings.add(List.of(r.requestId(), v));
-        embedded.add(r.requestId());
-      }
-      outputs.add(encoded);
     }
     waiting.incrementAndGet();
     synchronized (lock) {
       waiting.decrementAndGet();
       checkOpen();
-      outcomes.write(first, outputs, embeddings, () -> nextSeq++);
+      outcomes.write(done, () -> nextSeq++);
     }
     if (index != null) {
       // durable and readable now; an id whose outcome lost to an earlier one is indexed with the stored vector
-      index.enqueue(embedded);
+      index.enqueue(done.embedded());
     }
   }
 

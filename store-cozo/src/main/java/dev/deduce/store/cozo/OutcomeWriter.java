@@ -1,7 +1,9 @@
 package dev.deduce.store.cozo;
 
+import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,15 +28,57 @@ final class OutcomeWriter {
     this.pendingIds = pendingIds;
   }
 
-  /** Writes {@code results} (outputs encoded in the same order, null: none); call with the store's lock held. */
-  void write(Map<String, ResultRecord> results, List<byte[]> outputs, List<List<Object>> embeddings,
-      LongSupplier seq) {
+  /** Writes {@code done}; call with the store's lock held. */
+  void write(PreparedOutcomes done, LongSupplier seq) {
+    Map<String, ResultRecord> results = done.results();
+    List<byte[]> outputs = done.outputs();
+    List<List<Object>> embeddings = done.embeddings();
     long known = results.keySet().stream().filter(pendingIds::contains).count();
     String op = known == results.size() ? "update" : known == 0 ? "insert" : "complete";
     if (op.equals("complete") || !cheapCommit(op, results, outputs, embeddings, seq)) {
       commit("complete", results, outputs, embeddings, seq);
     }
     pendingIds.removeAll(results.keySet());
+  }
+
+  /**
+   * Inserts {@code requests}, none of which the store knows as PENDING, each with its outcome in {@code done} if it
+   * has one, in one journal commit; false when Cozo refuses because one is stored after all, and then nothing was
+   * applied or written. Call with the store's lock held.
+   */
+  boolean insertWith(Map<String, RequestRecord> requests, Map<String, byte[]> inputs, PreparedOutcomes done,
+      LongSupplier seq) {
+    Map<String, byte[]> outputs = new HashMap<>();
+    int i = 0;
+    for (String id : done.results().keySet()) {
+      outputs.put(id, done.outputs().get(i++));
+    }
+    Log.Group group = cozo.group();
+    List<List<Object>> rows = new ArrayList<>(requests.size());
+    for (RequestRecord r : requests.values()) {
+      ResultRecord outcome = done.results().get(r.requestId());
+      rows.add(RecordRows.row(r, seq.getAsLong(), outcome, blob(group, inputs.get(r.requestId())),
+          outcome == null ? null : blob(group, outputs.get(r.requestId()))));
+    }
+    if (rows.isEmpty()) {
+      return true;
+    }
+    Map<String, Object> params = new LinkedHashMap<>();
+    params.put("rows", rows);
+    if (!done.embeddings().isEmpty()) {
+      params.put("embeddings", done.embeddings());
+    }
+    try {
+      cozo.commit(group, "insert", CozoScripts.forOp("insert", !done.embeddings().isEmpty()), params);
+    } catch (CozoException storedAfterAll) {
+      return false;
+    }
+    for (String id : requests.keySet()) {
+      if (!done.results().containsKey(id)) {
+        pendingIds.add(id);
+      }
+    }
+    return true;
   }
 
   private boolean cheapCommit(String op, Map<String, ResultRecord> results, List<byte[]> outputs,

@@ -4,8 +4,13 @@ import dev.deduce.api.DataType;
 import dev.deduce.api.NamedTensors;
 import dev.deduce.api.RequestStatus;
 import dev.deduce.api.Tensor;
+import dev.deduce.spi.RequestRecord;
 import dev.deduce.spi.ResultRecord;
 import dev.deduce.spi.TensorCodec;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /** What a record must satisfy before anything of it is written, with the store options that set the limits. */
@@ -55,4 +60,27 @@ final class RecordChecks {
     return b;
   }
 
+  /** The first record per request id, in order; fails on a null list or entry. */
+  static Map<String, RequestRecord> firstRequests(List<RequestRecord> requests) {
+    if (requests == null) {
+      throw new IllegalArgumentException("requests is null; expected a list of requests");
+    }
+    Map<String, RequestRecord> first = new LinkedHashMap<>();
+    for (RequestRecord r : requests) {
+      if (r == null) {
+        throw new IllegalArgumentException("requests holds a null; expected only request records");
+      }
+      first.putIfAbsent(r.requestId(), r);
+    }
+    return first;
+  }
+
+  /** The encoded inputs per request id (null: none); fails on the first that is too large, before any is written. */
+  static Map<String, byte[]> encodeInputs(CozoStoreOptions options, Map<String, RequestRecord> first) {
+    Map<String, byte[]> inputs = new HashMap<>();
+    for (RequestRecord r : first.values()) {
+      inputs.put(r.requestId(), RecordChecks.encode(options, r.requestId(), "inputs", r.inputs()));
+    }
+    return inputs;
+  }
 }

@@ -117,6 +117,36 @@ class DurabilityTest {
   }
 
   @Test
+  void newRequestsWithTheirResultsAreOneJournalCommitAndAStoredOneFallsBackToAppendThenComplete() throws Exception {
+    Path crashed = Files.createTempDirectory("cozo-crashed");
+    try (Store store = CozoStoreTest.open(dir)) {
+      // a and b are new: one insert, a DONE and b PENDING
+      store.appendAndComplete(List.of(request("a", 1), request("b", 2)), List.of(done(request("a", 1), 1, 0, 0)));
+      // b is PENDING and d DONE already: each row is decided by append then complete, and d keeps its outcome
+      store.complete(List.of(done(request("d", 4), 4, 0, 0)));
+      store.appendAndComplete(List.of(request("b", 2), request("c", 3), request("d", 4)),
+          List.of(done(request("b", 2), 2, 0, 0), done(request("c", 3), 3, 0, 0), done(request("d", 4), 9, 9, 9)));
+      assertThat(new File(dir.toFile(), CozoStore.SNAPSHOT)).doesNotExist();
+      Files.copy(dir.resolve(CozoStore.LOG), crashed.resolve(CozoStore.LOG));
+    }
+    List<String> commits = new ArrayList<>();
+    Log.open(crashed.resolve(CozoStore.LOG), 0, commits).close();
+    assertThat(commits).extracting(c -> c.substring(0, c.indexOf("\",\"params\"")))
+        .containsExactly("{\"op\":\"insert", "{\"op\":\"insert", "{\"op\":\"append", "{\"op\":\"complete");
+    for (Path folder : List.of(crashed, dir)) {
+      try (Store store = CozoStoreTest.open(folder)) {
+        for (String id : List.of("a", "b", "c", "d")) {
+          StoredRequest s = store.get(id).orElseThrow();
+          assertThat(s.status()).isEqualTo(RequestStatus.DONE);
+          assertThat(s.outputs().get("emb").toFloatArray()).containsExactly(id.charAt(0) - 'a' + 1, 0, 0);
+          assertThat(s.request().inputs().get("x").toFloatArray()).containsExactly(1, 2, 3);
+        }
+        assertThat(store.pending()).isEmpty();
+      }
+    }
+  }
+
+  @Test
   void logShorterThanItsSnapshotRefusesToOpen() throws Exception {
     try (Store store = CozoStoreTest.open(dir)) {
       store.append(List.of(request("a", 1)));
