@@ -80,18 +80,21 @@ public record RuntimeSettings(Durability durability, Optional<Path> configFile, 
    * @param options               the store provider's own options
    * @param groupCommitMaxRecords records per store call, 1 to 1,000,000
    * @param groupCommitMaxDelay   extra wait for more appends while they keep arriving; zero = write at once
+   * @param groupCommitResultWait longest an append waits for its own result, when the model's runs say it comes by
+   *                              then, so request and result are one write; zero = never wait
    * @param groupCommitCapacity   appends queued, and results held, at most; at least the records per call
    * @param retryMaxAttempts      failed result writes in a row before health reports the store, 1 to 1000
    * @param retryInitialBackoff   wait before the first retry
    * @param retryMaxBackoff       longest wait, at least the initial one
    */
   public record StoreSettings(Optional<String> id, Optional<Path> location, Map<String, String> options,
-      int groupCommitMaxRecords, Duration groupCommitMaxDelay, int groupCommitCapacity, int retryMaxAttempts,
-      Duration retryInitialBackoff, Duration retryMaxBackoff) {
+      int groupCommitMaxRecords, Duration groupCommitMaxDelay, Duration groupCommitResultWait,
+      int groupCommitCapacity, int retryMaxAttempts, Duration retryInitialBackoff, Duration retryMaxBackoff) {
     /** Checks the ranges and that the bounds agree. */
     public StoreSettings {
       range("group-commit-max-records", groupCommitMaxRecords, 1, 1_000_000);
       notNegative("group-commit-max-delay", groupCommitMaxDelay);
+      notNegative("group-commit-result-wait", groupCommitResultWait);
       range("group-commit-capacity", groupCommitCapacity, 1, 10_000_000);
       if (groupCommitCapacity < groupCommitMaxRecords) {
         throw new SettingException("group-commit-capacity", groupCommitCapacity,
@@ -136,6 +139,9 @@ public record RuntimeSettings(Durability durability, Optional<Path> configFile, 
 
   /** {@code store.group-commit-max-delay}. */
   public Duration groupCommitMaxDelay() { return store.groupCommitMaxDelay(); }
+
+  /** {@code store.group-commit-result-wait}. */
+  public Duration groupCommitResultWait() { return store.groupCommitResultWait(); }
 
   /** {@code store.group-commit-capacity}. */
   public int groupCommitCapacity() { return store.groupCommitCapacity(); }

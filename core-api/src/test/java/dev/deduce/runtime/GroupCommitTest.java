@@ -30,6 +30,11 @@ class GroupCommitTest {
     return SettingsLoader.load(null, Map.of(), new Properties(), overrides);
   }
 
+  /** No group waits for its results: each append reaches the store bare, where a test stalls or fails it. */
+  private static RuntimeSettings bareAppends() {
+    return settings(Map.of("deduce.store.group-commit-result-wait", "0ms"));
+  }
+
   private static RequestOptions key(String k) {
     return RequestOptions.builder().idempotencyKey(k).timeout(Duration.ofSeconds(60)).build();
   }
@@ -53,7 +58,8 @@ class GroupCommitTest {
     TestStore store = new TestStore(new MemoryStore());
     TestModel model = new TestModel(Fixtures.doublerModel());
     ExecutorService caller = Executors.newSingleThreadExecutor();
-    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+    try (DeduceRuntime rt = Fixtures.runtime().settings(bareAppends()).store(store).durability(Durability.DURABLE)
+        .build()) {
       rt.deploy(MODEL, "1", model, Fixtures.settings().build());
       CountDownLatch disk = new CountDownLatch(1);
       store.appendStall = disk;
@@ -78,7 +84,8 @@ class GroupCommitTest {
     TestStore store = new TestStore(new MemoryStore());
     TestModel model = new TestModel(Fixtures.doublerModel());
     ExecutorService caller = Executors.newSingleThreadExecutor();
-    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+    try (DeduceRuntime rt = Fixtures.runtime().settings(bareAppends()).store(store).durability(Durability.DURABLE)
+        .build()) {
       rt.deploy(MODEL, "1", model, Fixtures.settings().build());
       CountDownLatch disk = new CountDownLatch(1);
       store.appendStall = disk;
@@ -147,6 +154,25 @@ class GroupCommitTest {
   }
 
   @Test
+  void aGroupWaitsForTheResultsOfAFastModelSoEachRequestIsStoredOnceWithItsResult() throws Exception {
+    TestStore store = new TestStore(new MemoryStore());
+    store.checkOrder = true;
+    // a long wait: the doubler's results always come within it, however slow this machine is today
+    RuntimeSettings s = settings(Map.of("deduce.store.group-commit-result-wait", "30s"));
+    try (DeduceRuntime rt = Fixtures.runtime().settings(s).store(store).durability(Durability.DURABLE).build()) {
+      rt.deploy(MODEL, "1", Fixtures.doublerModel(), Fixtures.settings().build());
+      for (int i = 0; i < 20; i++) {
+        InferenceResult r = rt.submit(MODEL, null, rows(1, i, 4), key("fast-" + i)).get(10, TimeUnit.SECONDS);
+        assertThat(r.output("y").toFloatArray()).containsExactly(doubled(1, i, 4));
+      }
+    }
+    assertThat(store.appended).as("no request written bare, then again with its result").isEmpty();
+    assertThat(store.storedWhole).hasSize(20);
+    assertThat(store.completions).hasSize(20).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+    assertThat(store.inner.reopen().pending()).isEmpty();
+  }
+
+  @Test
   void aFailedWriteOfRequestsWithTheirResultsFallsBackToAppendThenCompleteAndLosesNothing() throws Exception {
     TestStore store = new TestStore(new MemoryStore());
     String secondId = DeduceRuntime.requestIdFor(MODEL, "second");
@@ -168,7 +194,8 @@ class GroupCommitTest {
     store.checkOrder = true;
     TestModel model = new TestModel(Fixtures.doublerModel());
     ExecutorService callers = Executors.newFixedThreadPool(2);
-    try (DeduceRuntime rt = Fixtures.runtime().store(store).durability(Durability.DURABLE).build()) {
+    try (DeduceRuntime rt = Fixtures.runtime().settings(bareAppends()).store(store).durability(Durability.DURABLE)
+        .build()) {
       rt.deploy(MODEL, "1", model, Fixtures.settings().build());
       CountDownLatch disk = new CountDownLatch(1);
       store.appendStall = disk;

@@ -37,9 +37,10 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The runtime's throughput in each durability mode on the SQLite store, side by side: closed-loop callers (16, 64
- * or 256 JMH threads) each calling {@code infer} on mlp-small (reference engine) with the bundled defaults. At the
- * end of each iteration it prints the mean rows per engine run and the store calls of each kind with their mean
- * time, so batch and group sizes can be compared across modes. Requests per second, summed over the callers.
+ * or 256 JMH threads) each calling {@code infer} on mlp-small (reference engine) with the bundled defaults but for
+ * {@code resultWait}. At the end of each iteration it prints the mean rows per engine run and the store calls of
+ * each kind with their mean time, so batch and group sizes can be compared across modes. Requests per second, summed
+ * over the callers.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -56,6 +57,10 @@ public class DurabilityModesBenchmark {
   @Param({"FULL", "NORMAL"})
   String sync;
 
+  /** {@code store.group-commit-result-wait}: 0ms writes each request bare, then its result. */
+  @Param({"1ms"})
+  String resultWait;
+
   Path dir;
   SimpleMeterRegistry registry;
   DeduceRuntime runtime;
@@ -69,7 +74,8 @@ public class DurabilityModesBenchmark {
     registry = new SimpleMeterRegistry();
     var store = new SqliteStoreProvider().open(new StoreConfig(dir.resolve("runtime.db"), Map.of("synchronous",
         sync)));
-    runtime = DeduceRuntime.builder().settings(RuntimeSettings.defaults()).durability(durability).store(store)
+    System.setProperty("deduce.store.group-commit-result-wait", resultWait);
+    runtime = DeduceRuntime.builder().settings(RuntimeSettings.load()).durability(durability).store(store)
         .meterRegistry(registry).build();
     runtime.deploy(MODEL, "1", ReferenceEngine.wrap(kit.graph()),
         ModelSettings.builder().queueCapacity(4096).build());
@@ -82,8 +88,8 @@ public class DurabilityModesBenchmark {
     Timer whole = registry.find(MetricNames.STORE_WRITE).tag("op", "append_done").timer();
     Timer completes = registry.find(MetricNames.STORE_WRITE).tag("op", "complete").timer();
     double requests = registry.find(MetricNames.REQUESTS).counters().stream().mapToDouble(c -> c.count()).sum();
-    System.out.printf(Locale.ROOT, "%n  [%s sync=%s] %.0f requests, %.1f rows per engine run; store calls: %s,"
-        + " %s, %s%n", durability, sync, requests, batch == null ? 0 : batch.mean(), calls("append", appends),
+    System.out.printf(Locale.ROOT, "%n  [%s sync=%s result-wait=%s] %.0f requests, %.1f rows per engine run;"
+        + " store calls: %s, %s, %s%n", durability, sync, resultWait, requests, batch == null ? 0 : batch.mean(), calls("append", appends),
         calls("append_done", whole), calls("complete", completes));
     runtime.close();
     try (Stream<Path> files = Files.walk(dir)) {

@@ -203,7 +203,7 @@ public final class Admission implements AutoCloseable {
     }
     if (durable) {
       Span persist = tracer.spanBuilder("deduce.persist").setParent(Context.root().with(r.span())).startSpan();
-      Append append = writer.append(record, deadlineNanos);
+      Append append = writer.append(record, deadlineNanos, nowNanos + v.predictedWaitNanos(queue.depth()));
       CompletableFuture<Void> appended = append.stored();
       arrival.arrived(); // before waiting: a group must never wait for the very submit that waits for it
       if (appended.isCompletedExceptionally()) {

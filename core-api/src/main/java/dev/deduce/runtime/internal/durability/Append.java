@@ -17,13 +17,16 @@ public final class Append {
 
   final RequestRecord record;
   final long deadlineNanos;
+  /** When (System.nanoTime) the model's recent runs say its result will be ready. */
+  final long resultDueNanos;
   final CompletableFuture<Void> stored = new CompletableFuture<>();
   /** null while open, then the attached ResultRecord or TAKEN. */
   private final AtomicReference<Object> outcome = new AtomicReference<>();
 
-  Append(RequestRecord record, long deadlineNanos) {
+  Append(RequestRecord record, long deadlineNanos, long resultDueNanos) {
     this.record = record;
     this.deadlineNanos = deadlineNanos;
+    this.resultDueNanos = resultDueNanos;
   }
 
   /** Completes once the store holds the request; fails with a StoreException or DeadlineExceededException. */
@@ -34,6 +37,11 @@ public final class Append {
   /** Rides {@code result} along with the request, if the writer has not taken it yet. */
   boolean attach(ResultRecord result) {
     return outcome.compareAndSet(null, result);
+  }
+
+  /** Whether its result may still ride along: none attached, not taken, not failed. */
+  boolean awaitsResult() {
+    return outcome.get() == null && !stored.isDone();
   }
 
   /** Closes the append to late results; returns the one attached before, or null. Writer thread only. */

@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The single thread that writes to the store, many records per call. It writes as soon as it has something and the
  * store is free: what arrives while one group is in the store forms the next group, so groups grow with the load and
- * no record waits for others that may never come. Appends (DURABLE requests, which callers wait for) go first; one
- * group of results follows each group of appends, and only after its request's append is stored. A request that
- * computed while its append waited for the store is stored with its result in one write (see {@link Append}).
+ * no record waits for others that may never come ({@link GroupWait} has the only waits, for what is sure to come
+ * soon). Appends (DURABLE requests, which callers wait for) go first; one group of results follows each group of
+ * appends, and only after its request's append is stored. A request that computed while its append waited for the
+ * store is stored with its result in one write (see {@link Append}).
  *
  * <p>A failed append fails its request. A failed result write is kept and retried with backoff until the store
  * takes it, without holding up appends; results are bounded by {@code store.group-commit-capacity}.
@@ -37,12 +38,11 @@ public final class GroupCommitWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommitWriter.class);
   private static final long IDLE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-  private static final long GATHER_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
   private static final long RESULTS_MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final Store store;
   private final int maxRecords;
-  private final long maxDelayNanos;
+  private final GroupWait wait;
   private final ArrayBlockingQueue<Append> appends;
   private final ResultQueue results;
   private final Timer appendTimer;
@@ -68,8 +68,9 @@ public final class GroupCommitWriter {
   public GroupCommitWriter(Store store, RuntimeSettings s, RuntimeMetrics metrics, Tracer tracer) {
     this.store = store;
     this.maxRecords = s.groupCommitMaxRecords();
-    this.maxDelayNanos = s.groupCommitMaxDelay().toNanos();
     this.appends = new ArrayBlockingQueue<>(s.groupCommitCapacity());
+    this.wait = new GroupWait(appends, arriving, maxRecords, s.groupCommitMaxDelay().toNanos(),
+        s.groupCommitResultWait().toNanos(), () -> stopping);
     this.tracer = tracer;
     this.appendTimer = metrics.storeWrite("append");
     this.appendDoneTimer = metrics.storeWrite("append_done");
@@ -109,10 +110,11 @@ public final class GroupCommitWriter {
 
   /**
    * Queues {@code record} for the next append, waiting for room until {@code deadlineNanos} (System.nanoTime) when
-   * the writer is full; {@link Append#stored()} tells when the store holds it.
+   * the writer is full; {@link Append#stored()} tells when the store holds it. {@code resultDueNanos} is when the
+   * model's recent runs say its result will be ready: the group waits for it only if that is soon.
    */
-  public Append append(RequestRecord record, long deadlineNanos) {
-    Append a = new Append(record, deadlineNanos);
+  public Append append(RequestRecord record, long deadlineNanos, long resultDueNanos) {
+    Append a = new Append(record, deadlineNanos, resultDueNanos);
     offering.incrementAndGet();
     try {
       if (stopping) {
@@ -210,8 +212,8 @@ public final class GroupCommitWriter {
           results.retryNow();
         }
         appends.drainTo(group, maxRecords);
-        if (!group.isEmpty() && maxDelayNanos > 0) {
-          gather(group);
+        if (!group.isEmpty()) {
+          wait.gather(group);
         }
         if (!group.isEmpty()) {
           long start = System.nanoTime();
@@ -261,26 +263,6 @@ public final class GroupCommitWriter {
     long gapLeft = appendsEndNanos + appendsTookNanos - now;
     long ageLeft = results.oldestOfferedNanos(now) + RESULTS_MAX_WAIT_NANOS - now;
     return Math.max(0, Math.min(gapLeft, ageLeft));
-  }
-
-  /**
-   * With a max delay set, waits for more appends, but only while submits are on their way to the writer (as
-   * PostgreSQL's commit_delay waits only with enough other transactions active): never for records that cannot come.
-   */
-  private void gather(List<Append> group) throws InterruptedException {
-    long until = System.nanoTime() + maxDelayNanos;
-    while (group.size() < maxRecords && !stopping && arriving.get() > 0) {
-      long left = until - System.nanoTime();
-      if (left <= 0) {
-        return;
-      }
-      // short polls: a submit that gives up before its append (a full queue, bad input) must not cost the delay
-      Append next = appends.poll(Math.min(left, GATHER_POLL_NANOS), TimeUnit.NANOSECONDS);
-      if (next != null) {
-        group.add(next);
-        appends.drainTo(group, maxRecords - group.size());
-      }
-    }
   }
 
   private void failAll(List<Append> taken) {

@@ -45,7 +45,8 @@ class GroupCommitWriterStopTest {
             Instant now = Instant.now();
             RequestRecord rec = new RequestRecord("r" + r + "-" + thread + "-" + i, "m", "", INPUT, now,
                 now.plusSeconds(60), null);
-            appends.add(writer.append(rec, System.nanoTime() + TimeUnit.SECONDS.toNanos(60)));
+            long later = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            appends.add(writer.append(rec, later, later)); // no engine here: no result will come
           }
         });
         threads.add(offerer);
