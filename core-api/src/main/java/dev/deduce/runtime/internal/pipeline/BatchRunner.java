@@ -76,8 +76,12 @@ public final class BatchRunner {
       v.ran(compute);
       v.resilience.succeeded(start);
       Outcomes.Run run = new Outcomes.Run(start, compute, attempts[0], batch.size());
-      for (int i = 0; i < batch.size(); i++) {
-        outcomes.succeed(batch.get(i), split.get(i), run);
+      Finisher finisher = v.finisher();
+      // a lone request is finished here: one wake-up either way, and a hand-over would only add latency
+      if (finisher != null && batch.size() > 1 && v.fullBatchWaiting()) {
+        finisher.execute(() -> succeedAll(batch, split, run));
+      } else {
+        succeedAll(batch, split, run);
       }
     } catch (DeduceException e) {
       if (Isolation.applies(e)) {
@@ -127,6 +131,19 @@ public final class BatchRunner {
       throw new EngineException(who + " failed: " + e, e);
     } finally {
       RunContext.restore(before);
+    }
+  }
+
+  /** Finishes each request of a batch that ran; one that cannot be finished fails alone, never strands the rest. */
+  private void succeedAll(List<Request> batch, List<NamedTensors> split, Outcomes.Run run) {
+    for (int i = 0; i < batch.size(); i++) {
+      Request r = batch.get(i);
+      try {
+        outcomes.succeed(r, split.get(i), run);
+      } catch (RuntimeException e) {
+        outcomes.fail(r, new EngineException("request " + r.record.requestId() + " ran but could not be finished: "
+            + e + "; expected its metrics and store hand-over to work", e), run.attempts());
+      }
     }
   }
 

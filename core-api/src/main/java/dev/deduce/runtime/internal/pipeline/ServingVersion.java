@@ -44,6 +44,8 @@ public final class ServingVersion {
   private volatile boolean retired;
   /** Moving average of a successful engine run's time, 0 before the first: what a queued request can expect. */
   private volatile long runNanos;
+  /** Finishes the workers' batches; null until the workers start. */
+  private volatile Finisher finisher;
 
   /** A version serving {@code instances} (one per concurrent run) from the model's shared {@code queue}. */
   public ServingVersion(String model, String version, List<LoadedModel> instances, ModelSettings settings,
@@ -129,6 +131,7 @@ public final class ServingVersion {
 
   /** Starts one worker per instance; each takes batches from the model queue and runs them with {@code runner}. */
   public void start(BatchRunner runner) {
+    finisher = new Finisher("deduce-" + model + "-" + version + "-finish");
     liveWorkers.set(instances.size());
     for (int i = 0; i < slots.length; i++) {
       Slot slot = slots[i];
@@ -205,7 +208,21 @@ public final class ServingVersion {
     }
   }
 
+  /** Where a worker hands a finished batch, or null (not started: finish on the calling thread). */
+  Finisher finisher() {
+    return finisher;
+  }
+
+  /**
+   * Whether a full batch already waits, so the worker gains by starting it before it finishes the last one. When
+   * none does, the worker finishes its batch itself: its callers come back meanwhile and the next batch fills.
+   */
+  boolean fullBatchWaiting() {
+    return queue.depth() >= batcher.maxRows();
+  }
+
   private void closeInstances() {
+    finisher.stop();
     Set<LoadedModel> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
     distinct.addAll(instances);
     for (LoadedModel m : distinct) {
