@@ -29,6 +29,21 @@ class GroupWaitTest {
         System.nanoTime() + MINUTE, resultDueNanos);
   }
 
+  /** A started engine thread: runs {@code first}, then attaches {@code a}'s result 100 ms later. */
+  private static Thread computesIn100Ms(Append a, Runnable first) {
+    Thread engine = new Thread(() -> {
+      first.run();
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      a.attach(ResultRecord.done(a.record, "1", INPUT, Instant.now(), 1));
+    });
+    engine.start();
+    return engine;
+  }
+
   private GroupWait waitingForResults(long resultWaitNanos) {
     return new GroupWait(appends, arriving, 16, 0, resultWaitNanos, () -> false);
   }
@@ -46,15 +61,7 @@ class GroupWaitTest {
   void aGroupWaitsForAResultThatIsDueAndIsWrittenAsSoonAsItCame() throws Exception {
     Append a = append("fast", System.nanoTime());
     List<Append> group = new ArrayList<>(List.of(a));
-    Thread engine = new Thread(() -> {
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      a.attach(ResultRecord.done(a.record, "1", INPUT, Instant.now(), 1));
-    });
-    engine.start();
+    Thread engine = computesIn100Ms(a, () -> { });
     long start = System.nanoTime();
     waitingForResults(MINUTE).gather(group);
     assertThat(System.nanoTime() - start).as("returned once the result came, not after the minute")
@@ -67,17 +74,7 @@ class GroupWaitTest {
   void appendsThatArriveWhileAGroupWaitsForItsResultsJoinIt() throws Exception {
     Append first = append("first", System.nanoTime());
     List<Append> group = new ArrayList<>(List.of(first));
-    Thread engine = new Thread(() -> {
-      Append second = append("second", System.nanoTime() + 2 * MINUTE);
-      appends.add(second);
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      first.attach(ResultRecord.done(first.record, "1", INPUT, Instant.now(), 1));
-    });
-    engine.start();
+    Thread engine = computesIn100Ms(first, () -> appends.add(append("second", System.nanoTime() + 2 * MINUTE)));
     waitingForResults(MINUTE).gather(group);
     engine.join();
     assertThat(group).extracting(x -> x.record.requestId()).containsExactly("first", "second");
