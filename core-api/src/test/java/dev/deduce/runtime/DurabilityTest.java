@@ -60,8 +60,8 @@ class DurabilityTest {
     TestModel model = new TestModel(Fixtures.doublerModel());
     // the append is written bare, so the one failed append call is this request's (a failed write of a request
     // with its result is written again, append then complete: GroupCommitTest)
-    RuntimeSettings s = GroupCommitTest.settings(Map.of("deduce.store.group-commit-result-wait", "0ms"));
-    try (DeduceRuntime rt = Fixtures.runtime().settings(s).store(store).durability(Durability.DURABLE).build()) {
+    try (DeduceRuntime rt = Fixtures.runtime().settings(GroupCommitTest.bareAppends()).store(store)
+        .durability(Durability.DURABLE).build()) {
       rt.deploy(MODEL, "1", model, Fixtures.settings().build());
       store.failAppends.set(1);
       assertThatThrownBy(() -> rt.infer(MODEL, null, rows(1, 0, 4), key("lost"))).isInstanceOf(StoreException.class)

@@ -31,7 +31,7 @@ class GroupCommitTest {
   }
 
   /** No group waits for its results: each append reaches the store bare, where a test stalls or fails it. */
-  private static RuntimeSettings bareAppends() {
+  static RuntimeSettings bareAppends() {
     return settings(Map.of("deduce.store.group-commit-result-wait", "0ms"));
   }
 

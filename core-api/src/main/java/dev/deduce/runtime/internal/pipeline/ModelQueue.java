@@ -70,6 +70,22 @@ public final class ModelQueue {
     }
   }
 
+  /** Whether at least {@code n} requests of {@code version} are queued (reserved room and other versions not counted). */
+  boolean holds(ServingVersion version, int n) {
+    lock.lock();
+    try {
+      int found = 0;
+      for (ArrayDeque<Request> g : groups.values()) {
+        if (g.peek().version == version && (found += g.size()) >= n) {
+          return true;
+        }
+      }
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Whether a request of priority {@code level} would find no room now. */
   public boolean full(int level) {
     lock.lock();

@@ -218,7 +218,7 @@ public final class ServingVersion {
    * none does, the worker finishes its batch itself: its callers come back meanwhile and the next batch fills.
    */
   boolean fullBatchWaiting() {
-    return queue.depth() >= batcher.maxRows();
+    return queue.holds(this, (int) Math.min(Integer.MAX_VALUE, batcher.maxRows()));
   }
 
   private void closeInstances() {
