@@ -70,7 +70,7 @@ public final class ModelQueue {
     }
   }
 
-  /** Whether at least {@code n} requests of {@code version} are queued (reserved room and other versions not counted). */
+  /** Whether at least {@code n} requests of {@code version} are queued (not counting reserved room). */
   boolean holds(ServingVersion version, int n) {
     lock.lock();
     try {
