@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -44,9 +43,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
 
   private final Path folder;
   private final CozoStoreOptions options;
-  private final Object lock = new Object();
-  // callers waiting for the lock: the background indexer steps aside for them
-  private final AtomicInteger waiting = new AtomicInteger();
+  private final StoreLock lock = new StoreLock();
   private final AtomicLong skippedEmbeddings = new AtomicLong();
   private int indexedGeneration;
   private final DurableCozo cozo;
@@ -70,7 +67,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
       throw new StoreException("store location " + folder + " is not a folder; expected a folder for the "
           + "snapshot and journal");
     }
-    cozo = new DurableCozo(folder, options, engines, lock);
+    cozo = new DurableCozo(folder, options, engines, lock.monitor());
     records = new RecordRows(offset -> TensorCodec.decode(cozo.blob(offset)));
     outcomes = new OutcomeWriter(cozo, options, pendingIds);
     try {
@@ -85,7 +82,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
       throw e;
     }
     index = options.embeddingOutput() == null ? null
-        : new EmbeddingIndex(options.embeddingBatch(), this::indexBatch, this::vectorIds, waiting::get);
+        : new EmbeddingIndex(options.embeddingBatch(), this::indexBatch, this::vectorIds, lock);
     if (index != null) {
       index.start();
     }
@@ -109,14 +106,12 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     Map<String, byte[]> inputs = RecordChecks.encodeInputs(options, first);
     boolean together = false;
     if (first.keySet().containsAll(done.results().keySet())) {
-      waiting.incrementAndGet();
-      synchronized (lock) {
-        waiting.decrementAndGet();
+      together = lock.call(() -> {
         checkOpen();
         // new requests, some with their outcome, are one insert and one journal commit instead of two
-        together = first.keySet().stream().noneMatch(pendingIds::contains)
+        return first.keySet().stream().noneMatch(pendingIds::contains)
             && outcomes.insertWith(first, inputs, done, () -> nextSeq++);
-      }
+      });
     }
     if (!together) {
       // a request stored already, or an outcome for one not in this call: append, then complete, decide per row
@@ -130,9 +125,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
   }
 
   private void writeAppends(Map<String, RequestRecord> first, Map<String, byte[]> inputs) {
-    waiting.incrementAndGet();
-    synchronized (lock) {
-      waiting.decrementAndGet();
+    lock.run(() -> {
       checkOpen();
       Log.Group group = cozo.group();
       List<List<Object>> rows = new ArrayList<>();
@@ -150,19 +143,17 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
           pendingIds.add(put.get(1).asText());
         }
       }
-    }
+    });
   }
 
   private void writeOutcomes(PreparedOutcomes done) {
     if (done.isEmpty()) {
       return;
     }
-    waiting.incrementAndGet();
-    synchronized (lock) {
-      waiting.decrementAndGet();
+    lock.run(() -> {
       checkOpen();
       outcomes.write(done, () -> nextSeq++);
-    }
+    });
     if (index != null) {
       // durable and readable now; an id whose outcome lost to an earlier one is indexed with the stored vector
       index.enqueue(done.embedded());
@@ -184,27 +175,23 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     if (requestId == null) {
       throw new IllegalArgumentException("request id is null; expected the id given at submit");
     }
-    waiting.incrementAndGet();
-    synchronized (lock) {
-      waiting.decrementAndGet();
+    return lock.call(() -> {
       checkOpen();
       List<JsonNode> rows = cozo.read(CozoScripts.GET, Map.of("id", requestId)).rows();
       return rows.isEmpty() ? Optional.empty() : Optional.of(records.stored(rows.get(0)));
-    }
+    });
   }
 
   @Override
   public List<RequestRecord> pending() {
-    waiting.incrementAndGet();
-    synchronized (lock) {
-      waiting.decrementAndGet();
+    return lock.call(() -> {
       checkOpen();
       List<RequestRecord> out = new ArrayList<>();
       for (JsonNode row : cozo.read(CozoScripts.PENDING, Map.of()).rows()) {
         out.add(records.request(row));
       }
       return out;
-    }
+    });
   }
 
   @Override
@@ -214,9 +201,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     }
     Map<String, Object> params = new LinkedHashMap<>();
     String script = CozoScripts.history(q, params);
-    waiting.incrementAndGet();
-    synchronized (lock) {
-      waiting.decrementAndGet();
+    return lock.call(() -> {
       checkOpen();
       List<JsonNode> rows = cozo.read(script, params).rows();
       List<StoredRequest> fetched = new ArrayList<>();
@@ -224,7 +209,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
         fetched.add(records.stored(row));
       }
       return PageCursor.page(q, fetched);
-    }
+    });
   }
 
   @Override
@@ -256,9 +241,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     }
     Map<String, Object> p = params == null ? Map.of() : params;
     QueryParams.check(p);
-    waiting.incrementAndGet();
-    synchronized (lock) {
-      waiting.decrementAndGet();
+    return lock.call(() -> {
       checkOpen();
       CozoDb.Rows rows = cozo.read(text, p);
       List<Map<String, Object>> out = new ArrayList<>();
@@ -270,7 +253,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
         out.add(m);
       }
       return out;
-    }
+    });
   }
 
   /**
@@ -278,8 +261,8 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
    *
    * <p><b>Indexing lags the write.</b> A {@code complete} makes its embedding durable and readable at once (relation
    * {@code deduce_vector}), but the HNSW index takes it in the background, in batches of {@code embedding.batch}, at
-   * Cozo's own insert rate (about 700 vectors a second on wasmtime, 150 on Chicory) and, while writers are waiting,
-   * in at most a fifth of the store's time. Until then neither this search nor Datalog over
+   * Cozo's own insert rate (about 700 vectors a second on wasmtime, 150 on Chicory) and, while the store is busy,
+   * in at most a tenth of its time. Until then neither this search nor Datalog over
    * {@code ~deduce_embedding:nearest} returns it. After an open the index is rebuilt from every stored embedding in
    * the background, so the lag starts at their number. The lag is readable through Datalog as
    * {@code ?[indexed, pending] := *deduce_index_status{indexed, pending}} (as of the indexer's last batch).
@@ -304,21 +287,19 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
       }
       q.add(f);
     }
-    waiting.incrementAndGet();
-    synchronized (lock) {
-      waiting.decrementAndGet();
+    return lock.call(() -> {
       checkOpen();
       List<Neighbour> out = new ArrayList<>();
       for (JsonNode row : cozo.read(CozoScripts.NEAREST, Map.of("q", q, "k", k, "ef", Math.max(50, k))).rows()) {
         out.add(new Neighbour(row.get(0).asText(), row.get(1).asDouble()));
       }
       return out;
-    }
+    });
   }
 
   @Override
   public void close() {
-    synchronized (lock) {
+    synchronized (lock.monitor()) {
       if (closed) {
         return;
       }
@@ -331,7 +312,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
         index.close();
       }
     } finally {
-      synchronized (lock) {
+      synchronized (lock.monitor()) {
         cozo.close();
       }
     }
@@ -339,14 +320,14 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
 
   /** Writes a snapshot of the relations now, covering the whole log. */
   void snapshot() {
-    synchronized (lock) {
+    synchronized (lock.monitor()) {
       cozo.snapshot();
     }
   }
 
   /** Compacts the data log now, in this thread (the store does it in the background once the log doubles). */
   long compact() {
-    return new Compactor(cozo, lock).run();
+    return new Compactor(cozo, lock.monitor()).run();
   }
 
   /** Waits for a background compaction to end. */
@@ -371,7 +352,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
 
   // runs in the indexer's thread: the stored vectors of ids into the HNSW-indexed relation, and the status
   private int indexBatch(List<String> ids) {
-    synchronized (lock) {
+    synchronized (lock.monitor()) {
       checkOpen();
       if (cozo.generation() != indexedGeneration) {
         // the engine was rebuilt from disk, without the derived index: start it again
@@ -391,7 +372,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
   }
 
   private List<String> vectorIds() {
-    synchronized (lock) {
+    synchronized (lock.monitor()) {
       checkOpen();
       List<String> ids = new ArrayList<>();
       for (JsonNode row : cozo.read(CozoScripts.VECTOR_IDS, Map.of()).rows()) {

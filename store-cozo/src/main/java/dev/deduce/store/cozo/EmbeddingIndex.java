@@ -6,7 +6,6 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.function.Function;
-import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,15 +18,18 @@ import org.slf4j.LoggerFactory;
  * {@code nearest} and Datalog over the index see it shortly after. {@link #lag} is what they do not see yet.
  *
  * <p>Writes come first: a batch runs under the store's lock, sized from the cost per vector seen so far to hold it
- * about 5 ms (at most {@code embedding.batch} vectors), and when callers are waiting for that lock after a batch, the indexer steps aside for four times as long as the batch took before it takes the next, so under load
- * it gets at most a fifth of the lock and the writers the rest; when they are idle it runs flat out. The index is not persisted:
- * after an open, or after the engine was rebuilt, every stored vector is indexed again.
+ * about 5 ms (at most {@code embedding.batch} vectors). When callers took the lock since the indexer last looked, or
+ * wait for it now, the indexer steps aside for nine times as long as the batch took before it takes the next, so
+ * under load it gets at most a tenth of the lock and the writers the rest; on an idle store it runs flat out. Under
+ * a steady load Cozo's HNSW inserts cannot keep up at any share (a few hundred a second against thousands of
+ * writes), so the share decides how much the writers lose, not whether the index catches up before the load drops.
+ * The index is not persisted: after an open, or after the engine was rebuilt, every stored vector is indexed again.
  */
 final class EmbeddingIndex implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddingIndex.class);
-  // while writers wait, the indexer takes one part of the lock's time in YIELD_FACTOR + 1
-  private static final int YIELD_FACTOR = 4;
+  // on a busy store the indexer takes one part of the lock's time in YIELD_FACTOR + 1
+  private static final int YIELD_FACTOR = 9;
   private static final long MAX_YIELD_MILLIS = 200;
   // a batch holds the store's lock: it is sized to take about this long, from the time per vector recent batches
   // took, waiting for the lock included, so that the busier the store the shorter the batches
@@ -37,8 +39,10 @@ final class EmbeddingIndex implements AutoCloseable {
   private final Function<List<String>, Integer> indexBatch;
   // every id with a stored vector
   private final Supplier<List<String>> allIds;
-  // callers waiting for the store's lock right now
-  private final IntSupplier waiting;
+  // the store's lock: how often callers take it tells a busy store from an idle one
+  private final StoreLock lock;
+  // the callers' turns at the lock when the indexer last looked
+  private long turnsSeen;
   private final int batchSize;
   private final LinkedHashSet<String> queue = new LinkedHashSet<>();
   private final Thread worker;
@@ -50,11 +54,11 @@ final class EmbeddingIndex implements AutoCloseable {
   private boolean closed;
 
   EmbeddingIndex(int batchSize, Function<List<String>, Integer> indexBatch, Supplier<List<String>> allIds,
-      IntSupplier waiting) {
+      StoreLock lock) {
     this.batchSize = batchSize;
     this.indexBatch = indexBatch;
     this.allIds = allIds;
-    this.waiting = waiting;
+    this.lock = lock;
     worker = new Thread(this::work, "deduce-cozo-hnsw");
     worker.setDaemon(true);
   }
@@ -179,7 +183,12 @@ final class EmbeddingIndex implements AutoCloseable {
   }
 
   private boolean stepAside(long batchMillis) {
-    if (waiting.getAsInt() == 0) {
+    // a caller that took the lock since the last look makes the store busy, not only one waiting right now: under
+    // a steady load the writer is often between groups (gathering, syncing) just when a batch ends
+    long turns = lock.turns();
+    boolean busy = turns != turnsSeen || lock.waiting() > 0;
+    turnsSeen = turns;
+    if (!busy) {
       return true;
     }
     try {
