@@ -30,7 +30,9 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * Point read, single complete and batched complete (100 a call) on a store holding 2,000 results with 16-element
  * embeddings, on each runner, without ({@code hnsw=false}) and with the background HNSW index over them
- * ({@link CozoNearestBenchmark} queries it). Every complete is fsynced.
+ * ({@link CozoNearestBenchmark} queries it). Every complete is fsynced. {@code readCache} is the store option
+ * {@code readCache.rows}: the point reads repeat the same 2,000 ids, so 4096 measures a read of a recently read row
+ * and 0 a read that reaches Cozo.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -43,6 +45,8 @@ public class CozoStoreBenchmark {
   boolean hnsw;
   @Param({"wasmtime", "chicory"})
   String runner;
+  @Param({"4096", "0"})
+  String readCache;
   Store store;
   Path dir;
   long next;
@@ -52,7 +56,8 @@ public class CozoStoreBenchmark {
   public void open() throws IOException {
     dir = Files.createTempDirectory("cozo-jmh");
     store = new CozoStoreProvider().open(new StoreConfig(dir, hnsw ? Map.of("embedding.output", "emb",
-        "embedding.dim", String.valueOf(DIM), "runner", runner) : Map.of("runner", runner)));
+        "embedding.dim", String.valueOf(DIM), "runner", runner, "readCache.rows", readCache)
+        : Map.of("runner", runner, "readCache.rows", readCache)));
     for (int b = 0; b < 20; b++) {
       store.complete(batch());
     }

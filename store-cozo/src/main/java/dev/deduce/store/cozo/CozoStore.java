@@ -50,6 +50,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
   private final RecordRows records;
   private final EmbeddingIndex index;
   private final OutcomeWriter outcomes;
+  private final RecentRows recent;
   private long nextSeq;
   // ids known to be PENDING: completing one of them needs no copy of its inputs in the log
   private final Set<String> pendingIds = new HashSet<>();
@@ -70,6 +71,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     cozo = new DurableCozo(folder, options, engines, lock.monitor());
     records = new RecordRows(offset -> TensorCodec.decode(cozo.blob(offset)));
     outcomes = new OutcomeWriter(cozo, options, pendingIds);
+    recent = new RecentRows(options.readCacheRows());
     try {
       List<JsonNode> max = cozo.read(CozoScripts.MAX_SEQ, Map.of()).rows();
       nextSeq = max.isEmpty() || max.get(0).get(0).isNull() ? 0 : max.get(0).get(0).asLong() + 1;
@@ -108,6 +110,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     if (first.keySet().containsAll(done.results().keySet())) {
       together = lock.call(() -> {
         checkOpen();
+        recent.forget(first.keySet());
         // new requests, some with their outcome, are one insert and one journal commit instead of two
         return first.keySet().stream().noneMatch(pendingIds::contains)
             && outcomes.insertWith(first, inputs, done, () -> nextSeq++);
@@ -127,6 +130,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
   private void writeAppends(Map<String, RequestRecord> first, Map<String, byte[]> inputs) {
     lock.run(() -> {
       checkOpen();
+      recent.forget(first.keySet());
       Log.Group group = cozo.group();
       List<List<Object>> rows = new ArrayList<>();
       for (RequestRecord r : first.values()) {
@@ -152,6 +156,7 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     }
     lock.run(() -> {
       checkOpen();
+      recent.forget(done.results().keySet());
       outcomes.write(done, () -> nextSeq++);
     });
     if (index != null) {
@@ -177,8 +182,17 @@ final class CozoStore implements Store, NativeQuery, VectorSearch {
     }
     return lock.call(() -> {
       checkOpen();
-      List<JsonNode> rows = cozo.read(CozoScripts.GET, Map.of("id", requestId)).rows();
-      return rows.isEmpty() ? Optional.empty() : Optional.of(records.stored(rows.get(0)));
+      int epoch = cozo.rowsEpoch();
+      JsonNode row = recent.get(requestId, epoch);
+      if (row == null) {
+        List<JsonNode> rows = cozo.read(CozoScripts.GET, Map.of("id", requestId)).rows();
+        if (rows.isEmpty()) {
+          return Optional.empty();
+        }
+        row = rows.get(0);
+        recent.put(requestId, row, epoch);
+      }
+      return Optional.of(records.stored(row));
     });
   }
 

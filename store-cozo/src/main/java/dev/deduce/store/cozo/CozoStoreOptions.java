@@ -16,9 +16,11 @@ import java.util.Set;
  * @param runner               the WebAssembly runtime that runs Cozo
  * @param embeddingBatch       the most embeddings the background indexer puts into the HNSW index at once
  * @param compactMinBytes      the data log size below which it is never compacted
+ * @param readCacheRows        the most recently read request rows kept in memory for the next read of them
  */
 record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddingDistance,
-    long snapshotJournalBytes, long maxRecordBytes, long snapshotSeconds, CozoRunners runner, int embeddingBatch, long compactMinBytes) {
+    long snapshotJournalBytes, long maxRecordBytes, long snapshotSeconds, CozoRunners runner, int embeddingBatch, long compactMinBytes,
+    int readCacheRows) {
 
   static final String EMBEDDING_OUTPUT = "embedding.output";
   static final String EMBEDDING_DIM = "embedding.dim";
@@ -29,8 +31,10 @@ record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddi
   static final String RUNNER = "runner";
   static final String EMBEDDING_BATCH = "embedding.batch";
   static final String COMPACT_MIN_BYTES = "compact.minBytes";
+  static final String READ_CACHE_ROWS = "readCache.rows";
   private static final Set<String> KNOWN = Set.of(EMBEDDING_OUTPUT, EMBEDDING_DIM, EMBEDDING_DISTANCE,
-      SNAPSHOT_JOURNAL_BYTES, MAX_RECORD_BYTES, SNAPSHOT_SECONDS, RUNNER, EMBEDDING_BATCH, COMPACT_MIN_BYTES);
+      SNAPSHOT_JOURNAL_BYTES, MAX_RECORD_BYTES, SNAPSHOT_SECONDS, RUNNER, EMBEDDING_BATCH, COMPACT_MIN_BYTES,
+      READ_CACHE_ROWS);
   // a log record's length is an int; leave room for its kind byte
   private static final int MAX_RECORD_LIMIT = Integer.MAX_VALUE - 1024;
   private static final int MAX_DIM = 65_536;
@@ -68,7 +72,9 @@ record CozoStoreOptions(String embeddingOutput, int embeddingDim, String embeddi
     int batch = parse(EMBEDDING_BATCH, config.option(EMBEDDING_BATCH, "16"), 1, 100_000);
     long compact = parse(COMPACT_MIN_BYTES, config.option(COMPACT_MIN_BYTES, Integer.toString(64 << 20)), 1,
         Integer.MAX_VALUE);
-    return new CozoStoreOptions(output, dim, distance, bytes, maxRecord, seconds, runner, batch, compact);
+    int cacheRows = parse(READ_CACHE_ROWS, config.option(READ_CACHE_ROWS, "4096"), 0, 1 << 24);
+    return new CozoStoreOptions(output, dim, distance, bytes, maxRecord, seconds, runner, batch, compact,
+        cacheRows);
   }
 
   /** The relations a snapshot holds. */

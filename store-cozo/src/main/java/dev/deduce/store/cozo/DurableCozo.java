@@ -54,6 +54,8 @@ final class DurableCozo implements AutoCloseable {
   private long lastSnapshotBytes;
   // counts engine (re)builds: derived state such as the HNSW index is gone after each
   private int generation;
+  // changes whenever rows change other than by the store's own writes: a rebuild from disk, a compaction's offsets
+  private int rowsEpoch;
   // the last log write failed after its retries: the next commit reserves its bytes before touching memory
   private boolean lastWriteFailed;
 
@@ -202,6 +204,7 @@ final class DurableCozo implements AutoCloseable {
     log = next;
     logName = name;
     db.importData(CozoDb.JSON.createObjectNode().set("deduce_request", requests));
+    rowsEpoch++;
     unsnapshotted = 0;
     compactedSize = end;
   }
@@ -260,6 +263,11 @@ final class DurableCozo implements AutoCloseable {
     return generation;
   }
 
+  /** Changes whenever the rows change other than by a write through this store: a rebuild, a compaction. */
+  int rowsEpoch() {
+    return rowsEpoch;
+  }
+
   /** Commit records the last open replayed after its snapshot. */
   int replayedAtOpen() {
     return replayedAtOpen;
@@ -296,6 +304,7 @@ final class DurableCozo implements AutoCloseable {
 
   private void load() {
     generation++;
+    rowsEpoch++;
     db = new CozoDb(engines.get());
     log = null;
     try {
