@@ -188,6 +188,11 @@ public class OnnxBatchedThroughputBenchmark {
   @Benchmark
   @Threads(1)
   public float[] ceilingRawOrtSessionRunOfRows(Raw raw, RawBatch in) throws OrtException {
+    return runRows(raw, in);
+  }
+
+  /** One run on {@code in.rows} rows, its output read into a Java array. */
+  static float[] runRows(Raw raw, RawBatch in) throws OrtException {
     try (OnnxTensor x = OnnxTensor.createTensor(OrtEnvironment.getEnvironment(), in.x, new long[] {in.rows, 256});
         OrtSession.Result r = raw.session.run(Map.of("x", x))) {
       FloatBuffer out = ((OnnxTensor) r.get(0)).getFloatBuffer();
