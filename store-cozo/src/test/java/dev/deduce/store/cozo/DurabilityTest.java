@@ -256,13 +256,12 @@ class DurabilityTest {
   }
 
   /** Wraps the real engine and makes one call fail as a panic does, to prove the store recovers. */
-  static final class FaultInjectingRunner implements CozoRunner {
-    final CozoRunner real;
+  static final class FaultInjectingRunner extends ForwardingRunner {
     boolean failNextRun;
     boolean closed;
 
     FaultInjectingRunner(CozoRunner real) {
-      this.real = real;
+      super(real);
     }
 
     @Override
@@ -271,23 +270,13 @@ class DurabilityTest {
         failNextRun = false;
         throw new CozoPanicException("Cozo panicked: injected", null);
       }
-      return real.run(script, paramsJson, immutable);
-    }
-
-    @Override
-    public String exportRelations(String requestJson) {
-      return real.exportRelations(requestJson);
-    }
-
-    @Override
-    public String importRelations(String dataJson) {
-      return real.importRelations(dataJson);
+      return super.run(script, paramsJson, immutable);
     }
 
     @Override
     public void close() {
       closed = true;
-      real.close();
+      super.close();
     }
   }
 }

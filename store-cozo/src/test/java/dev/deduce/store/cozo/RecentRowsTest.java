@@ -22,28 +22,15 @@ class RecentRowsTest {
   private final AtomicInteger scripts = new AtomicInteger();
 
   /** Counts the scripts Cozo runs, to tell a read served from memory from one that reached Cozo. */
-  private final class Counting implements CozoRunner {
-    private final CozoRunner inner = CozoRunners.AUTO.factory().get();
+  private final class Counting extends ForwardingRunner {
+    Counting() {
+      super(CozoRunners.AUTO.factory().get());
+    }
 
     @Override
     public String run(String script, String paramsJson, boolean immutable) {
       scripts.incrementAndGet();
-      return inner.run(script, paramsJson, immutable);
-    }
-
-    @Override
-    public String exportRelations(String requestJson) {
-      return inner.exportRelations(requestJson);
-    }
-
-    @Override
-    public String importRelations(String dataJson) {
-      return inner.importRelations(dataJson);
-    }
-
-    @Override
-    public void close() {
-      inner.close();
+      return super.run(script, paramsJson, immutable);
     }
   }
 
