@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -55,9 +56,13 @@ public class CozoStoreBenchmark {
   @Setup(Level.Trial)
   public void open() throws IOException {
     dir = Files.createTempDirectory("cozo-jmh");
-    store = new CozoStoreProvider().open(new StoreConfig(dir, hnsw ? Map.of("embedding.output", "emb",
-        "embedding.dim", String.valueOf(DIM), "runner", runner, "readCache.rows", readCache)
-        : Map.of("runner", runner, "readCache.rows", readCache)));
+    Map<String, String> options = new HashMap<>(Map.of(CozoStoreOptions.RUNNER, runner,
+        CozoStoreOptions.READ_CACHE_ROWS, readCache));
+    if (hnsw) {
+      options.put(CozoStoreOptions.EMBEDDING_OUTPUT, "emb");
+      options.put(CozoStoreOptions.EMBEDDING_DIM, String.valueOf(DIM));
+    }
+    store = new CozoStoreProvider().open(new StoreConfig(dir, options));
     for (int b = 0; b < 20; b++) {
       store.complete(batch());
     }
